@@ -1,0 +1,83 @@
+# jubao: `make run` and `make test` do everything on a fresh machine.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+PYTHON := $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+JUBAO := $(BIN)/jubao
+VENDOR := src/jubao/web/static/vendor
+
+.PHONY: install assets compilemessages migrate demo run serve test test-sqlite test-postgres \
+        lint fmt typecheck messages openapi bench clean
+
+install: $(VENV)/.installed assets compilemessages
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	uv sync --frozen --python "$(PYTHON)"
+	touch $@
+
+install-bench: install
+	uv sync --frozen --python "$(PYTHON)" --all-groups
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+
+compilemessages: $(VENV)/.installed
+	cd src/jubao && ../../$(JUBAO) compilemessages --ignore=.venv -v 0
+
+migrate: install
+	$(JUBAO) migrate --no-input -v 1
+
+demo: migrate
+	$(JUBAO) demo
+
+run: demo
+	$(JUBAO) collectstatic --no-input -v 0
+	$(JUBAO) serve
+
+serve:
+	$(JUBAO) serve
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+
+fmt: $(VENV)/.installed
+	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+# pytest exits 5 when it collects nothing; that must fail too, so it is not special-cased.
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist loadfile -q
+
+test-postgres: install
+	@if [ -n "$$JUBAO_TEST_DATABASE_URL" ]; then \
+	  DATABASE_URL="$$JUBAO_TEST_DATABASE_URL" $(BIN)/pytest -n 2 --dist loadfile -q; \
+	else echo "JUBAO_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; fi
+
+test: install lint typecheck test-sqlite test-postgres
+
+messages: $(VENV)/.installed
+	for app in src/jubao/*/; do \
+	  if [ -d "$$app/locale" ]; then \
+	    (cd "$$app" && DJANGO_SETTINGS_MODULE=jubao.settings ../../../$(JUBAO) makemessages -l zh_Hans -l en --no-obsolete -v 0); \
+	  fi; \
+	done
+
+openapi: install
+	$(JUBAO) openapi --output docs/openapi.json
+
+bench: install-bench
+	for script in bench/*.py; do echo "== $$script"; $(BIN)/python "$$script" || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""jubao: reporting and closed-loop handling of network infringement information."""
+
+__version__ = "0.1.0"

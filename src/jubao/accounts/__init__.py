@@ -1,0 +1,1 @@
+"""Users, roles, offices (the jurisdiction tree), platforms and the access policies."""

@@ -1,0 +1,138 @@
+"""Access policies: the one place that says who may do what, and over which records.
+
+Every view, API operation and queue asks here. A policy both answers "may this user?" and narrows
+a queryset to the user's jurisdiction, so lists and single records follow the same rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from jubao.accounts.models import OFFICE_ROLES, SECOND_FACTOR_ROLES, Role, User
+from jubao.errors import Forbidden
+
+M = TypeVar("M", bound=Model)
+AnyUser = User | AnonymousUser
+
+
+def roles_of(user: AnyUser) -> frozenset[str]:
+    """The role codes a user holds, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_jubao_roles", None)
+    if cached is None:
+        cached = frozenset(user.role_grants.values_list("role", flat=True))
+        user._jubao_roles = cached  # type: ignore[union-attr]
+    return cached
+
+
+def has_role(user: AnyUser, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def approver_level(user: AnyUser) -> int:
+    """The approval level of an approver (0 for everyone else)."""
+    if not has_role(user, Role.APPROVER):
+        return 0
+    grant = user.role_grants.filter(role=Role.APPROVER).first()  # type: ignore[union-attr]
+    return grant.level if grant else 0
+
+
+def needs_second_factor(user: AnyUser) -> bool:
+    return settings.JUBAO_REQUIRE_2FA and has_role(user, *SECOND_FACTOR_ROLES)
+
+
+def second_factor_passed(user: AnyUser) -> bool:
+    verified = getattr(user, "is_verified", None)
+    return not needs_second_factor(user) or bool(verified and verified())
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Who may perform an action, and how far their jurisdiction reaches."""
+
+    action: str
+    roles: frozenset[str]
+    # Jurisdiction limits staff of a provincial or city office to the offices below them.
+    by_jurisdiction: bool = True
+
+    def allows(self, user: AnyUser) -> bool:
+        return user.is_authenticated and bool(roles_of(user) & self.roles)
+
+    def check(self, user: AnyUser) -> None:
+        if not self.allows(user):
+            raise Forbidden(_("You do not have permission to do this."))
+
+    def scope(self, user: AnyUser, queryset: QuerySet[M], office_path: str) -> QuerySet[M]:
+        """Narrow `queryset` to the records this user may see.
+
+        `office_path` is the lookup from the queryset's model to an Office ("" for Office itself).
+        """
+        if not self.allows(user):
+            return queryset.none()
+        if not self.by_jurisdiction:
+            return queryset
+        office = getattr(user, "office", None)
+        if office is None:
+            return queryset.none()
+        prefix = office.scope_prefix
+        if not prefix:  # the central office sees every jurisdiction
+            return queryset
+        lookup = f"{office_path}__code__startswith" if office_path else "code__startswith"
+        return queryset.filter(**{lookup: prefix})
+
+
+def _policy(action: str, roles: Iterable[str], **kwargs: Any) -> Policy:
+    return Policy(action=action, roles=frozenset(roles), **kwargs)
+
+
+POLICIES: dict[str, Policy] = {
+    p.action: p
+    for p in [
+        _policy("workbench.view", OFFICE_ROLES | {Role.PLATFORM}, by_jurisdiction=False),
+        _policy("offices.view", OFFICE_ROLES),
+        _policy("platforms.view", OFFICE_ROLES),
+        _policy("users.manage", {Role.ADMIN}),
+        _policy("ledger.view", {Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}, by_jurisdiction=False),
+        _policy("identity.reveal", {Role.CUSTODIAN}),
+    ]
+}
+
+
+def policy(action: str) -> Policy:
+    """The policy for an action; an unknown action is a programming error, never "allowed"."""
+    return POLICIES[action]
+
+
+def staff_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Decorate a view: sign-in, the second factor and the action's policy are all required."""
+    rule = policy(action)
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not second_factor_passed(user):
+                return redirect("accounts:otp")
+            if not rule.allows(user):
+                message = _("You do not have permission to see this page.")
+                return render(request, "web/error.html", {"message": message}, status=403)
+            return view(request, *args, **kwargs)
+
+        wrapped.jubao_policy = action  # type: ignore[attr-defined]
+        return wrapped
+
+    return decorator

@@ -1,0 +1,15 @@
+"""URL configuration: the portal, the workbench, accounts and the JSON API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from jubao.api import api
+
+urlpatterns = [
+    path("", include("jubao.web.urls")),
+    path("accounts/", include("jubao.accounts.urls")),
+    path("guidelines/", include("jubao.catalogue.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("backoffice/", admin.site.urls),
+]

@@ -1,0 +1,1 @@
+"""Base layouts of the public portal and the staff workbench, shared components and assets."""

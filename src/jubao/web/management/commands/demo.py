@@ -1,0 +1,25 @@
+"""`jubao demo`: load demo data through the services and print the demo sign-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from jubao.accounts import demo as accounts_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo offices, platforms and one user of each role (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        credentials = accounts_demo.load()
+        self.stdout.write(self.style.SUCCESS("Demo data loaded. Sign in at /accounts/login/"))
+        self.stdout.write(f"{'user':<12} {'password':<20} {'role':<22} authenticator key")
+        for cred in credentials:
+            key = cred.totp_key or "-"
+            self.stdout.write(f"{cred.username:<12} {cred.password:<20} {cred.role:<22} {key}")
+        self.stdout.write(
+            "Staff sign-in asks for a one-time code: add the key to an authenticator app, "
+            "or print the current code with `.venv/bin/jubao totp USERNAME`."
+        )
