@@ -1,0 +1,1 @@
+"""Envelope encryption of personal data, blind indexes and key rotation."""
