@@ -23,6 +23,7 @@ import csv
 import json
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,11 +65,17 @@ def read_split(name: str) -> Split:
     )
 
 
+# The character fold table (NFKC-derived, see abuse.fold_pairs) is computed once here and
+# stored in the model, so the shipped model keeps the exact normalisation it was trained with.
+FOLD_SRC, FOLD_DST = abuse.fold_pairs()
+FOLD = abuse.dense_fold(FOLD_SRC, FOLD_DST)
+
+
 def design_matrix(texts: list[str], ngram_min: int, ngram_max: int, binary: bool):  # type: ignore[no-untyped-def]
     """Sparse feature matrix built with exactly the runtime feature code."""
     import scipy.sparse as sp
 
-    doc, bucket = abuse.hashed_ngrams(texts, ngram_min, ngram_max, BITS)
+    doc, bucket = abuse.hashed_ngrams(texts, ngram_min, ngram_max, BITS, FOLD)
     udoc, ubucket, values = abuse.doc_features(doc, bucket, len(texts), BITS, binary)
     return sp.csr_matrix((values, (udoc, ubucket)), shape=(len(texts), 1 << BITS))
 
@@ -120,6 +127,8 @@ def write_model(
         index=index,
         value=value,
         bias=np.array([float(model.intercept_[0])], dtype=np.float64),
+        fold_src=FOLD_SRC,
+        fold_dst=FOLD_DST,
     )
     meta = {
         "name": "jubao abuse classifier",
@@ -132,7 +141,11 @@ def write_model(
             "selected_on": "dev.csv (6,431 texts)",
         },
         "features": {
-            "normalise": "unicodedata NFKC, then str.lower()",
+            "normalise": (
+                "str.lower(), then per code point < 0x20000 the single-character NFKC+lower "
+                f"mapping (table fold_src/fold_dst in the npz, {len(FOLD_SRC)} pairs, "
+                f"Unicode {unicodedata.unidata_version}); NUL removed"
+            ),
             "analyzer": "character n-grams, never crossing texts",
             "ngram_min": settings["ngram_min"],
             "ngram_max": settings["ngram_max"],
@@ -239,8 +252,10 @@ def main(argv: list[str] | None = None) -> int:
         f"macro-F1 {metrics['macro_f1']:.4f} (at 0.5: acc {metrics['accuracy_at_0.5']:.4f}, "
         f"macro-F1 {metrics['macro_f1_at_0.5']:.4f})"
     )
-    print(f"wrote {abuse.WEIGHTS_FILE.relative_to(REPO)} ({size / 1e6:.2f} MB) and "
-          f"{abuse.META_FILE.relative_to(REPO)}")
+    print(
+        f"wrote {abuse.WEIGHTS_FILE.relative_to(REPO)} ({size / 1e6:.2f} MB) and "
+        f"{abuse.META_FILE.relative_to(REPO)}"
+    )
     return 0
 
 

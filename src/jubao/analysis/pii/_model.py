@@ -1,0 +1,56 @@
+"""The finding type and the list of kinds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+KINDS: tuple[str, ...] = (
+    "id_card",
+    "phone",
+    "bank_card",
+    "uscc",
+    "email",
+    "passport",
+    "permit",
+    "plate",
+    "qq",
+    "wechat",
+    "address",
+    "medical",
+    "whereabouts",
+)
+
+# When two findings overlap with equal confidence and length, the earlier kind wins:
+# kinds found through an explicit cue (qq, wechat) beat the generic number shapes.
+PRIORITY = {
+    kind: i
+    for i, kind in enumerate(
+        [
+            *("qq", "wechat", "id_card", "uscc", "bank_card", "phone", "email", "passport"),
+            *("permit", "plate", "address", "whereabouts", "medical"),
+        ]
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of personal information found in a text.
+
+    ``start`` and ``end`` are offsets into the original text (half-open).  ``value`` is the
+    normalised form (ASCII digits, upper-case letters, separators removed) for number-like
+    kinds and the normalised phrase otherwise.  ``subtype`` refines the kind (``mobile`` or
+    ``landline``, ``unionpay``, ``train`` ...).  ID cards carry the birth date, the age on
+    the day of the scan, and ``minor`` (under 18).
+    """
+
+    start: int
+    end: int
+    kind: str
+    confidence: float
+    value: str = ""
+    subtype: str = ""
+    birth_date: date | None = None
+    age: int | None = None
+    minor: bool = False

@@ -1,0 +1,177 @@
+"""Tests for jubao.analysis.propagation and the CED loader (no database)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+import networkx as nx
+import pytest
+
+from jubao.analysis import ced
+from jubao.analysis.propagation import analyze
+
+T0 = datetime(2024, 3, 1, 12, 0)
+
+
+def post(mid: str, parent: str | None, uid: str, minute: int, text: str = "") -> dict[str, Any]:
+    return {"mid": mid, "parent": parent, "uid": uid, "time": T0 + timedelta(minutes=minute),
+            "text": text}  # fmt: skip
+
+
+ROOT = post("r", "", "alice", 0, "原帖")
+# r ─┬─ a(bob) ─┬─ b(carol) ── d(carol)
+#    │          └─ c(carol)
+#    ├─ e(dave, "求扩散") ── f(erin)
+#    └─ g(bob)
+SMALL = [
+    post("a", "", "bob", 2),
+    post("b", "a", "carol", 3),
+    post("c", "a", "carol", 4),
+    post("d", "b", "carol", 5),
+    post("e", None, "dave", 1, "大家帮忙求扩散"),
+    post("f", "e", "erin", 6),
+    post("g", "", "bob", 7),
+]
+
+
+def test_small_cascade_reach_and_roles() -> None:
+    c = analyze(SMALL, root=ROOT)
+    assert c.reach == {"r": 7, "a": 3, "b": 1, "c": 0, "d": 0, "e": 1, "f": 0, "g": 0}
+    assert c.size == 8
+    assert c.roles == {
+        "originator": {"alice"},
+        "first_forwarder": {"dave"},
+        "multi_poster": {"carol"},
+        "inciter": {"dave"},
+    }
+    assert c.evidence["multi_poster"] == {"carol": ("b", "c", "d")}
+    assert c.evidence["first_forwarder"] == {"dave": ("e",)}
+    assert c.evidence["originator"] == {"alice": ("r",)}
+    assert c.reparented == {}
+
+
+def test_role_parameters() -> None:
+    c = analyze(SMALL, root=ROOT, first_k=2, multi_min_posts=2, hub_min_reach=3, cues=())
+    assert c.roles["first_forwarder"] == {"dave", "bob"}
+    assert c.roles["multi_poster"] == {"bob", "carol"}
+    assert c.evidence["inciter"] == {"bob": ("a",)}  # reach 3 >= hub 3; the cue is off
+    assert analyze(SMALL, root=ROOT, cue_min_reach=2).roles["inciter"] == set()
+
+
+def test_originator_replies_and_time_ties() -> None:
+    posts = [post("z", "", "alice", 1), post("y", "", "bob", 2), post("x", "", "carol", 2)]
+    c = analyze(posts, root=ROOT)
+    assert c.roles["first_forwarder"] == {"carol"}  # same minute: mid "x" < "y"
+    assert "alice" in c.roles["multi_poster"] or c.roles["multi_poster"] == set()
+
+
+def test_root_in_posts_and_duplicates_count_once() -> None:
+    twice = [ROOT, *SMALL, dict(SMALL[1]), {**SMALL[3], "parent": ""}]
+    c = analyze(twice, root=ROOT)
+    assert c.reach == analyze(SMALL, root=ROOT).reach
+    blank_first = [{**SMALL[3], "parent": ""}, *SMALL]
+    assert analyze(blank_first, root=ROOT).reach["b"] == 1  # the copy naming its parent wins
+
+
+def test_missing_and_self_parents_answer_the_root() -> None:
+    posts = [
+        *SMALL,
+        post("h", "gone", "fay", 8),
+        post("i", "h", "gus", 9),
+        post("j", "j", "hal", 9),
+    ]
+    c = analyze(posts, root=ROOT)
+    assert c.reach["r"] == 10
+    assert c.reach["h"] == 1 and c.reach["j"] == 0
+    assert c.reparented == {"h": "missing", "j": "self"}
+
+
+def test_cycles_are_broken_at_their_earliest_post() -> None:
+    # Parent links p -> s -> q -> p loop, t hangs below s; q is the earliest: r - q - s - {p, t}.
+    loop = [post("p", "s", "u1", 30), post("q", "p", "u2", 20), post("s", "q", "u3", 40),
+            post("t", "s", "u4", 50)]  # fmt: skip
+    c = analyze([*SMALL, *loop], root=ROOT)
+    assert c.reparented == {"q": "cycle"}
+    assert c.reach["q"] == 3 and c.reach["s"] == 2 and c.reach["p"] == c.reach["t"] == 0
+    assert c.reach["r"] == 11
+    assert analyze(list(reversed([*SMALL, *loop])), root=ROOT).reach == c.reach
+
+
+def test_empty_cascade() -> None:
+    c = analyze([], root=ROOT)
+    assert c.reach == {"r": 0}
+    assert c.roles["first_forwarder"] == set()
+
+
+def test_deep_chain_is_iterative() -> None:
+    n = 200_000
+    posts = [post(f"m{i}", f"m{i - 1}" if i > 1 else "", f"u{i % 97}", i) for i in range(1, n + 1)]
+    c = analyze(posts, root=ROOT)
+    assert c.reach["r"] == n
+    assert c.reach["m1"] == n - 1
+    assert c.reach[f"m{n}"] == 0
+
+
+def nx_reach(posts: list[dict[str, Any]], root: dict[str, Any]) -> dict[str, int]:
+    """Reference: descendants per node on a networkx DiGraph (fine for small cascades)."""
+    mids = {p["mid"] for p in posts} | {root["mid"]}
+    linked: dict[str, tuple[str, bool]] = {}
+    for p in posts:
+        ok = p["parent"] in mids and p["parent"] != p["mid"]
+        if p["mid"] != root["mid"] and (p["mid"] not in linked or (ok and not linked[p["mid"]][1])):
+            linked[p["mid"]] = (p["parent"] if ok else root["mid"], ok)
+    graph = nx.DiGraph([(parent, mid) for mid, (parent, _) in linked.items()])
+    graph.add_node(root["mid"])
+    return {m: len(nx.descendants(graph, m)) for m in graph}
+
+
+def test_random_trees_match_networkx() -> None:
+    rng = random.Random(11)
+    for _ in range(20):
+        n = rng.randrange(1, 300)
+        posts = [post(f"p{i}", rng.choice(["", *(f"p{j}" for j in range(i))][-5:]), "u", i)
+                 for i in range(n)]  # fmt: skip
+        assert analyze(posts, root=ROOT).reach == nx_reach(posts, ROOT)
+
+
+@pytest.fixture(scope="module")
+def ced_sample() -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    folder = ced.default_path()
+    if folder is None:
+        pytest.skip("CED sample not found at ../shared/data/ced-sample (or $JUBAO_CED_PATH)")
+    return list(ced.iter_cascades(folder))
+
+
+def test_ced_reach_of_root_counts_distinct_posts(ced_sample: list[Any]) -> None:
+    assert len(ced_sample) > 100
+    for root, posts in ced_sample:
+        c = analyze(posts, root=root)
+        distinct = {p["mid"] for p in posts} - {root["mid"]}
+        assert c.reach[root["mid"]] == len(distinct) == c.size - 1
+        assert c.roles["originator"] == {root["uid"]}
+
+
+def test_ced_matches_networkx(ced_sample: list[Any]) -> None:
+    sample = sorted(ced_sample, key=lambda rp: len(rp[1]), reverse=True)[:3] + ced_sample[:5]
+    for root, posts in sample:
+        assert analyze(posts, root=root).reach == nx_reach(posts, root)
+
+
+def test_ced_times_are_china_time(ced_sample: list[Any]) -> None:
+    root, posts = ced_sample[0]
+    assert root["time"].utcoffset() == timedelta(hours=8)
+    assert all(p["time"].tzinfo is not None for p in posts)
+    assert root["label"] in {"rumor", "non-rumor"}
+
+
+def test_ced_time_formats() -> None:
+    source = ced.parse_time("Fri Sep 14 08:42:09 +0800 2012")
+    assert source.isoformat() == "2012-09-14T08:42:09+08:00"
+    assert ced.parse_time(1347334462).isoformat() == "2012-09-11T11:34:22+08:00"
+    assert ced.parse_time("2012-09-16 15:05:11").isoformat() == "2012-09-16T15:05:11+08:00"
+    assert ced.parse_time("09月20日 21:09", after=source).isoformat() == "2012-09-20T21:09:00+08:00"
+    assert ced.parse_time("07月14日 21:09", after=source).year == 2013  # before the source
+    with pytest.raises(ValueError):
+        ced.parse_time("昨天 10:00")
