@@ -29,7 +29,7 @@ assets: node_modules/.installed
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
 
 compilemessages: $(VENV)/.installed
-	cd src/jubao && ../../$(JUBAO) compilemessages --ignore=.venv -v 0
+	cd src/jubao && JUBAO_DATA_DIR=$$(mktemp -d) ../../$(JUBAO) compilemessages -v 0
 
 migrate: install
 	$(JUBAO) migrate --no-input -v 1
@@ -66,12 +66,15 @@ test-postgres: install
 
 test: install lint typecheck test-sqlite test-postgres
 
+# Each app keeps its own catalogue; strings of the top-level modules go to src/jubao/locale.
+APPS_WITH_LOCALE = $(patsubst src/jubao/%/locale,%,$(wildcard src/jubao/*/locale))
 messages: $(VENV)/.installed
-	for app in src/jubao/*/; do \
-	  if [ -d "$$app/locale" ]; then \
-	    (cd "$$app" && DJANGO_SETTINGS_MODULE=jubao.settings ../../../$(JUBAO) makemessages -l zh_Hans -l en --no-obsolete -v 0); \
-	  fi; \
-	done
+	export JUBAO_DATA_DIR=$$(mktemp -d); \
+	for app in $(APPS_WITH_LOCALE); do \
+	  (cd src/jubao/$$app && ../../../$(JUBAO) makemessages -l zh_Hans --no-obsolete -v 0) || exit 1; \
+	done; \
+	cd src/jubao && ../../$(JUBAO) makemessages -l zh_Hans --no-obsolete -v 0 \
+	  $(foreach app,$(APPS_WITH_LOCALE) analysis,-i '$(app)/*')
 
 openapi: install
 	$(JUBAO) openapi --output docs/openapi.json

@@ -7,6 +7,7 @@ zh-Hans entry must then be translated and not fuzzy: a new string without a tran
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,3 +53,17 @@ def test_every_string_is_translated_into_simplified_chinese(tmp_path: Path):
 
 def test_the_zh_hans_catalogues_exist():
     assert list(SRC.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
+
+
+def test_translations_keep_every_placeholder():
+    problems = []
+    for po_path in sorted(SRC.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
+        for entry in polib.pofile(str(po_path)):
+            if entry.msgstr and sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(
+                PLACEHOLDER.findall(entry.msgstr)
+            ):
+                problems.append(f"{po_path.relative_to(SRC)}: {entry.msgid!r}")
+    assert not problems, "\n".join(problems)

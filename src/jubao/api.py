@@ -5,11 +5,16 @@ Each app contributes a router; domain errors become JSON here, in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 
 from jubao.catalogue.api import router as catalogue_router
 from jubao.errors import DomainError
+from jubao.intake.api import router as intake_router
 
 api = NinjaAPI(
     title="jubao API",
@@ -18,8 +23,29 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/catalogue", catalogue_router)
+api.add_router("", intake_router)
 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"error": exc.as_dict()}, status=exc.status)
+
+
+def _field(location: list[Any]) -> str:
+    # ninja reports ("body", "payload", "targets", 0, "url"); the client knows only the tail.
+    parts = [str(p) for p in location if p not in ("body", "payload", "header", "query", "form")]
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Schema errors in the same shape as domain errors, with a translated summary."""
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        errors.setdefault(_field(list(error.get("loc", []))), []).append(str(error.get("msg")))
+    body = {
+        "code": "invalid_request",
+        "message": gettext("The request is not valid."),
+        "errors": errors,
+    }
+    return api.create_response(request, {"error": body}, status=400)

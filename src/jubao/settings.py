@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "jubao.catalogue",
     "jubao.vault",
     "jubao.ledger",
+    "jubao.cases",
+    "jubao.intake",
+    "jubao.notify",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -104,10 +107,14 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "jubao.sqlite3",
+            "NAME": str(DATA_DIR / "jubao.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not the in-memory default: concurrency tests need real WAL locking, not the
+    # table locks of a shared in-memory cache.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 _redis_url = env_str("REDIS_URL")
@@ -211,8 +218,52 @@ SECURE_CSP = {
 # Ledger: a signed checkpoint is written after this many entries or this many minutes.
 JUBAO_LEDGER_CHECKPOINT_ENTRIES = env_int("JUBAO_LEDGER_CHECKPOINT_ENTRIES", 256, minimum=1)
 JUBAO_LEDGER_CHECKPOINT_MINUTES = env_int("JUBAO_LEDGER_CHECKPOINT_MINUTES", 10, minimum=1)
-# Vault: where the key-encryption key comes from ("file" or "env"; a KMS plugs in here).
+# Vault: dotted path of the key provider of key-encryption keys (a KMS provider plugs in here).
 JUBAO_VAULT_KEY_PROVIDER = env_str("JUBAO_VAULT_KEY_PROVIDER", "jubao.vault.keys.LocalKeyProvider")
+
+# Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.
+for _name in (
+    "JUBAO_UPLOAD_MAX_BYTES",
+    "JUBAO_UPLOAD_MAX_FILES",
+    "JUBAO_UPLOAD_MAX_PIXELS",
+    "JUBAO_UPLOAD_MAX_REQUEST_BYTES",
+):
+    if os.environ.get(_name):
+        globals()[_name] = env_int(_name, 0, minimum=1)
+# Non-file request bodies (JSON, form fields): 2 MiB is far above any report.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Notification backends (dotted class paths); see jubao/notify/backends.py.
+JUBAO_NOTIFY_EMAIL_BACKEND = env_str(
+    "JUBAO_NOTIFY_EMAIL_BACKEND", "jubao.notify.backends.ConsoleBackend"
+)
+JUBAO_NOTIFY_SMS_BACKEND = env_str(
+    "JUBAO_NOTIFY_SMS_BACKEND", "jubao.notify.backends.ConsoleBackend"
+)
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": env_str("JUBAO_EMAIL_HOST", "localhost"),
+            "port": env_int("JUBAO_EMAIL_PORT", 25, minimum=1),
+            "username": env_str("JUBAO_EMAIL_USER"),
+            "password": env_str("JUBAO_EMAIL_PASSWORD"),
+            "use_tls": env_bool("JUBAO_EMAIL_TLS", False),
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = env_str("JUBAO_EMAIL_FROM", "jubao@localhost")
+
+# The office this instance belongs to: reports about unknown platforms are handled here.
+JUBAO_OFFICE_CODE = env_str("JUBAO_OFFICE_CODE", "000000")
+# Proof of work on anonymous submissions: difficulty (expected work is half of it) and lifetime.
+JUBAO_POW_REQUIRED = env_bool("JUBAO_POW_REQUIRED", True)
+JUBAO_POW_MAX_NUMBER = env_int("JUBAO_POW_MAX_NUMBER", 50_000, minimum=1)
+JUBAO_POW_TTL_SECONDS = env_int("JUBAO_POW_TTL_SECONDS", 600, minimum=30)
+# Submissions allowed per client address and per reporter identity (django-ratelimit rates).
+JUBAO_RATE_SUBMIT_ADDRESS = env_str("JUBAO_RATE_SUBMIT_ADDRESS", "20/h")
+JUBAO_RATE_SUBMIT_IDENTITY = env_str("JUBAO_RATE_SUBMIT_IDENTITY", "10/h")
+JUBAO_RATE_RECEIPT_ADDRESS = env_str("JUBAO_RATE_RECEIPT_ADDRESS", "60/h")
 
 LOGGING = {
     "version": 1,

@@ -7,6 +7,9 @@ from jubao.api import api
 
 urlpatterns = [
     path("", include("jubao.web.urls")),
+    path("", include("jubao.intake.urls")),
+    path("workbench/intake/", include("jubao.intake.staff_urls")),
+    path("account/", include("jubao.intake.account_urls")),
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -14,11 +14,11 @@ from jubao.ledger.services import ledger_append, obj_ref
 
 DEMO_OFFICE = "330000"  # Zhejiang: the demo province
 PLATFORMS = [
-    # name, English name, ICP filing number, registered in
-    ("星河社区", "Xinghe Community", "浙ICP备20260001号", "330106"),
-    ("云帆短视频", "Yunfan Video", "浙ICP备20260002号-1", "330108"),
-    ("知行搜索", "Zhixing Search", "京ICP备20260003号", "110108"),
-    ("南山论坛", "Nanshan Forum", "粤ICP备20260004号", "440305"),
+    # name, English name, ICP filing number, registered in, host names (reserved .example TLD)
+    ("星河社区", "Xinghe Community", "浙ICP备20260001号", "330106", ["xinghe.example"]),
+    ("云帆短视频", "Yunfan Video", "浙ICP备20260002号-1", "330108", ["yunfan.example"]),
+    ("知行搜索", "Zhixing Search", "京ICP备20260003号", "110108", ["zhixing.example"]),
+    ("南山论坛", "Nanshan Forum", "粤ICP备20260004号", "440305", ["nanshan.example"]),
 ]
 USERS = [
     # username, display name, role, approver level, office or platform
@@ -52,7 +52,7 @@ def _new_password() -> str:
 
 
 def _ensure_platforms() -> None:
-    for name, name_en, icp, code in PLATFORMS:
+    for name, name_en, icp, code, domains in PLATFORMS:
         if not Platform.objects.filter(icp_number=icp).exists():
             platform_create(
                 actor="system",
@@ -60,6 +60,7 @@ def _ensure_platforms() -> None:
                 name_en=name_en,
                 icp_number=icp,
                 jurisdiction=Office.objects.get(code=code),
+                domains=domains,
             )
 
 

@@ -91,6 +91,8 @@ class Platform(models.Model):
     jurisdiction = models.ForeignKey(
         Office, on_delete=models.PROTECT, related_name="platforms", verbose_name=_("registered in")
     )
+    # Host names the platform serves (e.g. "weibo.com"); a report's URL finds its platform by them.
+    domains = models.JSONField(_("domains"), default=list, blank=True)
     contact_name = models.CharField(_("contact"), max_length=100, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     status = models.CharField(
@@ -146,3 +148,17 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()}"
+
+
+class PendingSignup(models.Model):
+    """A citizen account waiting for its verification code; the address itself is in the vault."""
+
+    vault_ref = models.UUIDField(unique=True)
+    username = models.CharField(max_length=150)
+    password_hash = models.CharField(max_length=256)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.vault_ref)

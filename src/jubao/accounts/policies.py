@@ -33,7 +33,7 @@ def roles_of(user: AnyUser) -> frozenset[str]:
     cached = getattr(user, "_jubao_roles", None)
     if cached is None:
         cached = frozenset(user.role_grants.values_list("role", flat=True))
-        user._jubao_roles = cached  # type: ignore[union-attr]
+        user.__dict__["_jubao_roles"] = cached
     return cached
 
 
@@ -106,6 +106,7 @@ POLICIES: dict[str, Policy] = {
         _policy("users.manage", {Role.ADMIN}),
         _policy("ledger.view", {Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}, by_jurisdiction=False),
         _policy("identity.reveal", {Role.CUSTODIAN}),
+        _policy("reports.enter", {Role.INTAKE}, by_jurisdiction=False),
     ]
 }
 

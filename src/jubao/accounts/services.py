@@ -69,6 +69,21 @@ def offices_load(*, actor: str, path: Path = DIVISIONS) -> int:
     return len(by_code)
 
 
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _clean_domains(domains: list[str]) -> list[str]:
+    cleaned = sorted({d.strip().lower().removeprefix("www.") for d in domains if d.strip()})
+    for domain in cleaned:
+        if not DOMAIN.match(domain):
+            raise DomainError(
+                _("%(domain)s is not a host name.") % {"domain": domain},
+                code="invalid_domain",
+                field="domains",
+            )
+    return cleaned
+
+
 def _clean_icp(icp_number: str) -> str:
     value = icp_number.strip()
     if not ICP_PATTERN.match(value):
@@ -88,6 +103,7 @@ def platform_create(
     icp_number: str,
     jurisdiction: Office,
     name_en: str = "",
+    domains: list[str] | None = None,
     contact_name: str = "",
     contact_email: str = "",
 ) -> Platform:
@@ -106,6 +122,7 @@ def platform_create(
         name_en=name_en.strip(),
         icp_number=icp,
         jurisdiction=jurisdiction,
+        domains=_clean_domains(domains or []),
         contact_name=contact_name,
         contact_email=contact_email,
         status=PlatformStatus.ACTIVE,

@@ -7,6 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from jubao.accounts import demo as accounts_demo
+from jubao.intake import demo as intake_demo
+from jubao.intake.receipts import display
 
 
 class Command(BaseCommand):
@@ -19,6 +21,11 @@ class Command(BaseCommand):
         for cred in credentials:
             key = cred.totp_key or "-"
             self.stdout.write(f"{cred.username:<12} {cred.password:<20} {cred.role:<22} {key}")
+        receipts = intake_demo.load()
+        if receipts:
+            self.stdout.write("Demo reports (follow one at /receipt/ with its receipt code):")
+            for entry in receipts:
+                self.stdout.write(f"  {entry.reference}  {display(entry.receipt)}  {entry.item}")
         self.stdout.write(
             "Staff sign-in asks for a one-time code: add the key to an authenticator app, "
             "or print the current code with `.venv/bin/jubao totp USERNAME`."

@@ -1,0 +1,1 @@
+"""Cases: the reports about one incident, handled together through the workflow."""

@@ -1,0 +1,1 @@
+"""The notification outbox: e-mail and SMS to reporters, sent after commit with retries."""
