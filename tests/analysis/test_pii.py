@@ -291,6 +291,7 @@ def test_whereabouts() -> None:
     assert kinds("G20峰会", 0.0) == []
     assert kinds("型号CA1234", 0.0) == []
     assert kinds("他现在在干嘛", 0.0) == []
+    assert kinds("该男子现在在如家酒店") == [("whereabouts", "如家酒店")]
 
 
 # --- API, offsets, redaction -------------------------------------------------------------
@@ -396,3 +397,47 @@ def test_repetition_with_separator_multiplies_findings(text: str, k: int) -> Non
     # A sentence break between copies keeps them independent, so counts must multiply.
     unit = text + "。\n"
     assert len(scan(unit * k, today=TODAY)) == k * len(scan(unit, today=TODAY))
+
+
+# --- batch API and the trigger gate ------------------------------------------------------
+
+BATCH_ALPHABET = st.sampled_from(
+    [
+        *"0123456789１２ -+()@.XxqQvVwW京A省市号栋单元室他她人在现确诊癌症微信扣企鹅入住酒店",
+        *("\n", "QQ", "vx", "check in", "HIV", "现在在", "入住了", ADULT_ID, CARD, "13812345678"),
+        *("⑩", "電話", "ｑｑ", "１３８１２３４５６７８", "\n\n", " \n", "\u200b"),
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(BATCH_ALPHABET, max_size=40).map("".join), max_size=8))
+def test_scan_many_equals_scan_per_text(texts: list[str]) -> None:
+    # Texts containing the separator ("\n") or ending next to it must not leak into
+    # their neighbours.
+    assert pii.scan_many(texts, today=TODAY) == [scan(t, today=TODAY) for t in texts]
+
+
+def test_scan_many_keeps_cues_and_numbers_apart() -> None:
+    texts = ["电话", "13812345678", "QQ", "123456789", "", "他现在", "在如家酒店", "浙", "A12345"]
+    assert pii.scan_many(texts, today=TODAY) == [scan(t, today=TODAY) for t in texts]
+    assert [len(found) for found in pii.scan_many(["手机13812345678", "没有", "\n"])] == [1, 0, 0]
+    assert pii.scan_many([]) == []
+    assert pii.scan_many(iter(["a@b.cn"]))[0][0].kind == "email"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(BATCH_ALPHABET, max_size=60).map("".join))
+def test_gate_is_a_necessary_condition(text: str) -> None:
+    # Running every detector regardless of the gate must not find anything more.
+    from jubao.analysis.pii import _gate
+
+    everything = (1 << 10) - 1
+    assert pii._scan(text, everything, TODAY) == pii._scan(text, _gate.families(text), TODAY)
+    assert _gate.families_many([text, text]) == [_gate.families(text)] * 2
+
+
+def test_address_parts_with_hundreds_and_households() -> None:
+    # Stretches are cut at punctuation; a chain never crosses one.
+    assert kinds("家住阳光小区5栋2单元301，12号") == [("address", "阳光小区5栋2单元301")]
+    assert kinds("阳光小区，5栋", 0.0) == []

@@ -33,6 +33,18 @@ PRIORITY = {
     )
 }
 
+# Detector families, as bits of the set that ``_gate.families`` returns for a text.
+NUMBER = 1  # any ASCII digit: ID, phone, bank, USCC, passport, permit, train/flight
+ADDRESS = 2  # a numbered address part such as 100号 or 三楼
+EMAIL = 4
+QQ = 8
+WECHAT = 16
+PLATE = 32
+MEDICAL = 64
+HOTEL = 128
+NOW_AT = 256
+SPECIAL = 512  # a character that normalisation changes (full-width, traditional ...)
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:

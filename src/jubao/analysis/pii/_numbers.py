@@ -29,9 +29,12 @@ from ._checks import (
 from ._model import Finding
 
 # Maximal ASCII letter/digit words that contain a digit.  Pure-letter words can never be
-# identifiers, and skipping them in ``re`` saves a Python iteration each.  The look-behind
-# pins every match to the start of a word, so a long letter run is scanned only once.
-_WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]*[0-9][0-9A-Za-z]*")
+# identifiers, and skipping them in ``re`` saves a Python iteration each.  The pattern
+# starts with a plain character class so that ``re`` skips other text in a fast C loop;
+# the look-behind then pins the match to the start of a word (so a long letter run is
+# scanned only once), and the first character is either a digit or a letter followed by
+# more letters and a digit.  Possessive repeats never backtrack.
+_WORD = re.compile(r"[0-9A-Za-z](?<![0-9A-Za-z].)(?:(?<=[0-9])|[A-Za-z]*+[0-9])[0-9A-Za-z]*+")
 
 # Context cue words by meaning.  ``neg`` marks numbers that are not personal (order,
 # waybill, serial numbers): when it is the nearest cue before a number, we drop it.

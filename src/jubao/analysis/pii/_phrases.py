@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ._model import Finding
+from ._model import ADDRESS, EMAIL, HOTEL, MEDICAL, NOW_AT, PLATE, QQ, WECHAT, Finding
 
 _QQ = re.compile(
     r"(?:qq|扣扣|企鹅|(?<![a-z])q(?=号))(?:号码|号|账号|帐号)?([^0-9a-z\n群]{0,4}?)"
@@ -62,14 +62,31 @@ _NOW_AT = re.compile(
 
 # Address components.  ``num`` is a numbered part (100号, 3幢, 2单元, 501室), ``bare`` a
 # bare room number, ``name`` a named part ending in an administrative or street suffix.
-_ADDR_GATE = re.compile(r"[0-9一二三四五六七八九十](?:号|栋|幢|座|单元|楼|层|室)")
+# (``_gate`` only lets texts through that contain a digit or numeral followed by 号, 栋,
+# 幢, 座, 单元, 楼, 层 or 室.)
 _ADDR_PART = re.compile(
     r"(?P<num>(?<![0-9])[0-9一二三四五六七八九十百零〇]{1,5}"
     r"(?:号楼|号院|号(?![线码称文机人])|栋|幢|座|单元|楼|层|室|户))"
     r"|(?P<bare>(?<![0-9])[0-9]{2,5}(?![0-9]))"
     r"|(?P<name>[\u4e00-\u9fff]{1,10}?"
+    # The look-ahead (first characters of the suffixes) spares trying every suffix at
+    # every length; it does not change what matches.
+    r"(?=[自特省市区县旗盟街镇乡村大路巷弄胡小花公家新苑社宿广])"
     r"(?P<suffix>自治区|特别行政区|自治州|省|市|区|县|旗|盟|街道|镇|乡|村|大道|路|街|巷|弄"
     r"|胡同|小区|花园|公寓|大厦|家园|新村|苑|社区|宿舍|广场))"
+)
+# A stretch of characters that address parts consist of (CJK, digits, 〇) or that may join
+# two parts (a space), containing a numbered part.  Any other character ends every part
+# and every chain, so such stretches can be scanned on their own, and only those with a
+# numbered part can yield an address.  The pattern starts with a character class so
+# ``re`` skips other text in C, and the look-behind pins it to the start of a stretch,
+# which keeps the lazy search linear.
+_STRETCH = "\u4e00-\u9fff0-9〇 "
+_NUMBERED = "[0-9一二三四五六七八九十百零〇](?:号|栋|幢|座|单元|楼|层|室|户)"
+_ADDR_STRETCH = re.compile(
+    rf"[{_STRETCH}](?<![{_STRETCH}].)"
+    rf"(?:(?<=[0-9一二三四五六七八九十百零〇])(?=号|栋|幢|座|单元|楼|层|室|户)"
+    rf"|[{_STRETCH}]*?{_NUMBERED})[{_STRETCH}]*+"
 )
 _ADMIN = frozenset(
     ["自治区", "特别行政区", "自治州", "省", "市", "区", "县", "旗", "盟", "街道", "镇", "乡"]
@@ -100,40 +117,28 @@ def _anchored(first: re.Pattern[str], full: re.Pattern[str], s: str) -> list[re.
     return found
 
 
-# Characters at least one of which every match of a detector contains.  A set
-# intersection with the text's characters is far cheaper than running the full pattern,
-# and most texts contain none of them.
-_PLATE_CHARS = frozenset("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
-_ADDR_CHARS = frozenset("号栋幢座元楼层室")
-_HOTEL_CHARS = frozenset("住榻房kK")
-_NOW_CHARS = frozenset("在到于")
-_PERSON_CHARS = frozenset("他她人")
-_TRIGGERS = re.compile(
-    "["
-    + re.escape("".join(sorted(_PLATE_CHARS | _ADDR_CHARS | _HOTEL_CHARS | _NOW_CHARS)))
-    + re.escape("".join(sorted(_PERSON_CHARS)))
-    + "@]"
-)
+def scan_phrases(s: str, bits: int, out: list[Finding]) -> None:
+    """Append the cue-driven findings of normalised text ``s`` to ``out``.
 
-
-def scan_phrases(s: str, out: list[Finding]) -> None:
-    """Append the cue-driven findings of normalised text ``s`` to ``out``."""
-    _qq(s, out)
-    _wechat(s, out)
-    _medical(s, out)
-    chars = set(_TRIGGERS.findall(s))
-    if not chars:
-        return
-    if "@" in chars:
+    ``bits`` (see ``_gate``) says which detectors have a trigger in ``s``; the others
+    cannot match and are skipped.
+    """
+    if bits & QQ:
+        _qq(s, out)
+    if bits & WECHAT:
+        _wechat(s, out)
+    if bits & MEDICAL:
+        _medical(s, out)
+    if bits & EMAIL:
         for m in _EMAIL.finditer(s):
             out.append(Finding(m.start(), m.end(), "email", 0.95, m.group().lower()))
-    if not chars.isdisjoint(_PLATE_CHARS):
+    if bits & PLATE:
         _plates(s, out)
-    if not chars.isdisjoint(_ADDR_CHARS) and _ADDR_GATE.search(s):
+    if bits & ADDRESS:
         _addresses(s, out)
-    if not chars.isdisjoint(_HOTEL_CHARS):
+    if bits & HOTEL:
         _hotels(s, out)
-    if not (chars.isdisjoint(_NOW_CHARS) or chars.isdisjoint(_PERSON_CHARS)):
+    if bits & NOW_AT:
         _now_at(s, out)
 
 
@@ -209,27 +214,30 @@ def _place_start(s: str, cue_start: int, suffix_start: int) -> int:
 
 
 def _addresses(s: str, out: list[Finding]) -> None:
-    chain: list[tuple[int, int, str]] = []
-    for m in _ADDR_PART.finditer(s):
-        a, b = m.span()
-        kind = m.lastgroup or ""
-        if kind == "name":
-            kind = "admin" if m.group("suffix") in _ADMIN else "place"
-            trimmed = _trim_name(s, a, m.start("suffix"))
-            if trimmed != a:
+    # Scanning only the stretches that contain a numbered part gives the same parts and
+    # chains as scanning the whole text (see ``_ADDR_STRETCH``) at a fraction of the cost.
+    for stretch in _ADDR_STRETCH.finditer(s):
+        chain: list[tuple[int, int, str]] = []
+        for m in _ADDR_PART.finditer(s, stretch.start(), stretch.end()):
+            a, b = m.span()
+            kind = m.lastgroup or ""
+            if kind == "name":
+                kind = "admin" if m.group("suffix") in _ADMIN else "place"
+                trimmed = _trim_name(s, a, m.start("suffix"))
+                if trimmed != a:
+                    _emit_address(s, chain, out)
+                    chain = []
+                    a = trimmed
+            linked = bool(chain) and (s[chain[-1][1] : a] in ("", " "))
+            if kind == "bare" and not (linked and chain[-1][2] == "num"):
                 _emit_address(s, chain, out)
                 chain = []
-                a = trimmed
-        linked = bool(chain) and (s[chain[-1][1] : a] in ("", " "))
-        if kind == "bare" and not (linked and chain[-1][2] == "num"):
-            _emit_address(s, chain, out)
-            chain = []
-            continue
-        if not linked:
-            _emit_address(s, chain, out)
-            chain = []
-        chain.append((a, b, kind))
-    _emit_address(s, chain, out)
+                continue
+            if not linked:
+                _emit_address(s, chain, out)
+                chain = []
+            chain.append((a, b, kind))
+        _emit_address(s, chain, out)
 
 
 def _trim_name(s: str, a: int, suffix_start: int) -> int:
