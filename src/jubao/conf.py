@@ -8,6 +8,7 @@ docs/configuration.md.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import secrets
 from pathlib import Path
@@ -56,7 +57,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 
 def data_dir() -> Path:
     """The folder that holds the embedded database, the keys and the uploaded files."""
-    path = Path(env_str("JUBAO_DATA_DIR", "var")).resolve()
+    return _data_dir(env_str("JUBAO_DATA_DIR", "var"), os.getcwd())
+
+
+@functools.cache
+def _data_dir(configured: str, cwd: str) -> Path:
+    # Cached per (setting, working folder): called on every request, and a resolve plus mkdir
+    # each time shows in profiles.
+    path = (Path(cwd) / configured).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -69,14 +77,25 @@ def key_material(name: str, *, nbytes: int = 32, env: str | None = None) -> byte
     derived from another, so rotating one never makes data under another unreadable.
     """
     if env and os.environ.get(env):
-        try:
-            value = base64.b64decode(os.environ[env], validate=True)
-        except ValueError:
-            raise ImproperlyConfigured(f"{env} must be base64") from None
-        if len(value) < 16:
-            raise ImproperlyConfigured(f"{env} must hold at least 16 bytes")
-        return value
-    keys = data_dir() / "keys"
+        return _key_from_env(env, os.environ[env])
+    return _key_from_file(data_dir(), name, nbytes)
+
+
+@functools.cache
+def _key_from_env(env: str, encoded: str) -> bytes:
+    try:
+        value = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        raise ImproperlyConfigured(f"{env} must be base64") from None
+    if len(value) < 16:
+        raise ImproperlyConfigured(f"{env} must hold at least 16 bytes")
+    return value
+
+
+@functools.cache
+def _key_from_file(folder: Path, name: str, nbytes: int) -> bytes:
+    # Cached per data folder: a key file never changes once written (rotation writes new names).
+    keys = folder / "keys"
     keys.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = keys / name
     if not path.exists():

@@ -109,6 +109,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "jubao.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
+            # Keep connections: opening one per request, and checkpointing the WAL when it
+            # closes, showed up in the intake profile.
+            "CONN_MAX_AGE": 60,
         }
     }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

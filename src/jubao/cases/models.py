@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,18 @@ class Case(models.Model):
         Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
     )
     opened_at = models.DateTimeField(_("opened"), auto_now_add=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_cases"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    # Deadline clocks by stage, as stored by jubao.cases.deadlines (ISO strings, pause state).
+    clocks = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["priority", "opened_at"]
@@ -75,3 +88,159 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in FINISHED
+
+
+class CaseEvent(models.Model):
+    """One step in a case's history: the move, who made it, and the state it led to."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="history")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    move = models.CharField(max_length=24)
+    source = models.CharField(max_length=24)
+    target = models.CharField(max_length=24)
+    note = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.move}"
+
+
+class Judgement(models.Model):
+    """The reviewer's finding; the judge may never impose the measure that follows."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="judgements")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(max_length=16)
+    reasons = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.result}"
+
+
+class Proposal(models.Model):
+    """A proposed disposal measure; its tier sets how many approvers of which level it needs."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="proposals")
+    judgement = models.ForeignKey(Judgement, on_delete=models.PROTECT, related_name="proposals")
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    measure_code = models.CharField(max_length=48)
+    tier = models.PositiveSmallIntegerField()
+    level_required = models.PositiveSmallIntegerField()
+    approvals_required = models.PositiveSmallIntegerField()
+    open = models.BooleanField(default=True)
+    reasons = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(approvals_required__gte=1), name="proposal_needs_an_approver"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.measure_code}"
+
+
+class Approval(models.Model):
+    """One approver's yes; the proposer's id is copied here so the database refuses
+    self-approval."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "approver"], name="approval_once_each"),
+            models.CheckConstraint(
+                condition=~models.Q(approver=models.F("proposer")), name="approval_not_by_proposer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} by {self.approver_id}"
+
+
+class Disposal(models.Model):
+    """The measure carried out; the judge's id is copied here so the database keeps them apart."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="disposals")
+    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="disposal")
+    imposer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(imposer=models.F("judge")), name="disposal_not_by_judge"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.proposal_id}"
+
+
+class Deliberation(models.Model):
+    """Collective discussion of a case: members, quorum, votes, minutes and the outcome."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deliberations")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
+    quorum = models.PositiveSmallIntegerField()
+    minutes = models.TextField(blank=True)
+    outcome = models.CharField(max_length=16, blank=True)
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.case_id} discussion"
+
+
+class Vote(models.Model):
+    deliberation = models.ForeignKey(Deliberation, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    result = models.CharField(max_length=16)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deliberation", "member"], name="vote_once_each"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deliberation_id} {self.member_id}"
+
+
+class AllowedStep(models.Model):
+    """The (from, to) status pairs of the workflow table, read by the database's status trigger."""
+
+    source = models.CharField(max_length=24)
+    target = models.CharField(max_length=24)
+
+    class Meta:
+        db_table = "cases_allowed_step"
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target"], name="allowed_step_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} -> {self.target}"

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from jubao.accounts.models import User
 from jubao.cases.models import FINISHED, Case
+from jubao.cases.services import case_transition
+from jubao.cases.workflow import REPORTER, Move
 from jubao.errors import DomainError, NotFound
 from jubao.intake import receipts
 from jubao.intake.drafts import Draft, Upload
@@ -153,9 +155,15 @@ def _store_evidence(
 
 
 def _create_report(
-    clean: CleanDraft, receipt: str, actor: str, *, account: User | None, entered_by: User | None
+    clean: CleanDraft,
+    route: Triage,
+    receipt: str,
+    actor: str,
+    *,
+    account: User | None,
+    entered_by: User | None,
 ) -> tuple[Report, bool]:
-    draft, route = clean.draft, triage(clean)
+    draft = clean.draft
     case = _open_case_for(route.target_keys)
     joined = case is not None
     if case is None:
@@ -254,6 +262,9 @@ def report_submit(
     actor = (
         actor_ref(entered_by) if entered_by else (actor_ref(account) if account else "anonymous")
     )
+    # Analysis and routing read only; keep them out of the write transaction (on SQLite it
+    # holds the database's one write lock).
+    route = triage(clean)
     with transaction.atomic():
         if key_hash:
             earlier = _claim_key(key_hash, _body_hash(clean))
@@ -262,7 +273,7 @@ def report_submit(
         if entered_by is None:
             challenge_redeem(payload=pow_payload or "")
         report, joined = _create_report(
-            clean, receipt, actor, account=account, entered_by=entered_by
+            clean, route, receipt, actor, account=account, entered_by=entered_by
         )
         _store_evidence(report, clean.uploads, actor)
         _timeline_on_submit(report, joined)
@@ -351,11 +362,9 @@ def report_withdraw(*, report: Report, reason: str = "", actor: str = "anonymous
     report.status = ReportStatus.WITHDRAWN
     report.save(update_fields=["status"])
     ReportEvent.objects.create(report=report, kind=EventKind.WITHDRAWN, body=reason.strip()[:500])
-    case = Case.objects.select_for_update().get(pk=report.case_id)
+    case = report.case
     if not case.reports.exclude(status=ReportStatus.WITHDRAWN).exists() and case.is_open:
-        case.status = "withdrawn"
-        case.save(update_fields=["status"])
-        ledger_append(actor=actor, action="case.withdraw", ref=obj_ref(case))
+        case_transition(case=case, move=Move.WITHDRAW, actor=REPORTER)
     ledger_append(actor=actor, action="report.withdraw", ref=obj_ref(report))
     return report
 
@@ -381,6 +390,8 @@ def report_evaluate(
     if Evaluation.objects.filter(report=report).exists():
         raise DomainError(_("You have already evaluated this result."), code="duplicate")
     Evaluation.objects.create(report=report, score=score, comment=comment.strip()[:1000])
+    if report.case.status == "answered":
+        case_transition(case=report.case, move=Move.EVALUATE, actor=REPORTER)
     ReportEvent.objects.create(report=report, kind=EventKind.EVALUATED, params={"score": score})
     ledger_append(
         actor=actor, action="report.evaluate", ref=obj_ref(report), payload={"score": score}

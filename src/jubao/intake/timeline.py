@@ -63,6 +63,9 @@ def _text(event: ReportEvent) -> str:
         }
     if event.kind == EventKind.EVIDENCE_ADDED:
         return _("%(count)d file(s) added.") % {"count": params.get("count", 0)}
+    if event.kind == EventKind.STATUS:
+        status = str(CaseStatus(params["status"]).label) if "status" in params else ""
+        return "：".join(part for part in (status, event.body) if part)
     if event.kind == EventKind.EVALUATED:
         return _("You rated the result %(score)d of 5.") % {"score": params.get("score", 0)}
     return event.body
