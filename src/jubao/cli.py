@@ -16,6 +16,7 @@ def serve(argv: list[str]) -> None:
 
     bind = os.environ.get("JUBAO_BIND", "127.0.0.1:8000")
     workers = os.environ.get("JUBAO_WORKERS", str(min(4, (os.cpu_count() or 1) * 2)))
+    # gunicorn's control socket has one path per user: two instances on a host would share it.
     sys.argv = [
         "gunicorn",
         "--bind",

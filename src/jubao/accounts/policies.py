@@ -107,6 +107,9 @@ POLICIES: dict[str, Policy] = {
         _policy("ledger.view", {Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}, by_jurisdiction=False),
         _policy("identity.reveal", {Role.CUSTODIAN}),
         _policy("reports.enter", {Role.INTAKE}, by_jurisdiction=False),
+        _policy("cases.view", OFFICE_ROLES),
+        _policy("cases.act", OFFICE_ROLES - {Role.AUDITOR}),
+        _policy("evidence.view", OFFICE_ROLES),
     ]
 }
 

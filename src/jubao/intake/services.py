@@ -7,6 +7,7 @@ ledger entries in one transaction; the receipt code is returned only after that 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from jubao.accounts.models import User
 from jubao.cases.models import FINISHED, Case
 from jubao.cases.services import case_transition
 from jubao.cases.workflow import REPORTER, Move
+from jubao.conf import key_material
 from jubao.errors import DomainError, NotFound
 from jubao.intake import receipts
 from jubao.intake.drafts import Draft, Upload
@@ -77,7 +79,10 @@ def _body_hash(clean: CleanDraft) -> str:
         "files": [[u.kind, u.file.sha256] for u in clean.uploads],
         "channel": draft.channel,
     }
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    # Keyed: the body holds the contact details, which a plain hash would let anyone with the
+    # database recover by trying phone numbers.
+    key = key_material("idempotency_body", env="JUBAO_IDEMPOTENCY_KEY")
+    return hmac.new(key, json.dumps(body, sort_keys=True).encode(), hashlib.sha256).hexdigest()
 
 
 def _key_hash(key: str) -> str:

@@ -1,0 +1,113 @@
+"""One small form per workflow move: the parameters its guard needs, with catalogue choices."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from jubao.accounts.models import Office, Role, User
+from jubao.cases.models import Case
+from jubao.cases.workflow import Move
+from jubao.catalogue import get_catalogue
+
+TEXT = forms.Textarea(attrs={"rows": 3})
+
+
+def _choices(pairs: Any) -> list[tuple[str, str]]:
+    return [(code, str(name)) for code, name in pairs]
+
+
+class MoveForm(forms.Form):
+    """Fields for `move` on `case`; `params()` gives the keyword arguments of case_transition."""
+
+    def __init__(self, *args: Any, move: Move, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.move, self.case = move, case
+        item = get_catalogue().item(case.item_code)
+        builders: dict[Move, Callable[[], dict[str, forms.Field]]] = {
+            Move.REFUSE: lambda: {
+                "reason": forms.ChoiceField(
+                    label=_("Reason"),
+                    choices=_choices((r.code, r.name) for r in get_catalogue().refusals),
+                )
+            },
+            Move.TRANSFER: lambda: {
+                "office": forms.ModelChoiceField(
+                    label=_("Office"), queryset=Office.objects.exclude(pk=case.jurisdiction_id)
+                )
+            },
+            Move.MERGE: lambda: {
+                "into": forms.CharField(label=_("Reference of the case"), max_length=32)
+            },
+            Move.REQUEST_PROOF: lambda: {
+                "message": forms.CharField(label=_("What proof is needed"), widget=TEXT)
+            },
+            Move.JUDGE: lambda: {
+                "result": forms.ChoiceField(
+                    label=_("Result"),
+                    choices=_choices(
+                        (r.value, get_catalogue().vocabulary.results[r].name) for r in item.results
+                    ),
+                ),
+                "reasons": forms.CharField(label=_("Reasons"), widget=TEXT),
+            },
+            Move.DISCUSS: lambda: {
+                "members": forms.ModelMultipleChoiceField(
+                    label=_("Members (at least three)"),
+                    queryset=User.objects.filter(
+                        role_grants__role__in=[Role.REVIEWER, Role.APPROVER, Role.SUPERVISOR]
+                    ).distinct(),
+                )
+            },
+            Move.CONCLUDE_DISCUSSION: lambda: {
+                "minutes": forms.CharField(label=_("Minutes"), widget=TEXT)
+            },
+            Move.PROPOSE_DISPOSAL: lambda: {
+                "measure": forms.ChoiceField(
+                    label=_("Measure"),
+                    choices=_choices((m.code, f"{m.name} · {m.tier.name}") for m in item.measures),
+                ),
+                "reasons": forms.CharField(label=_("Reasons"), widget=TEXT),
+            },
+            Move.DISPOSE: lambda: {
+                "note": forms.CharField(label=_("What was done"), widget=TEXT, required=False)
+            },
+            Move.ANSWER: lambda: {
+                "message": forms.CharField(label=_("Answer to the reporter"), widget=TEXT)
+            },
+            Move.REOPEN: lambda: {
+                "reason": forms.CharField(label=_("Complaint or appeal"), widget=TEXT)
+            },
+        }
+        builder = builders.get(move)
+        if builder is not None:
+            self.fields.update(builder())
+        for name in self.fields:
+            self.fields[name].widget.attrs.setdefault("id", f"id_{move}_{name}")
+
+    def clean_into(self) -> Case:
+        reference = self.cleaned_data["into"].strip()
+        target = Case.objects.filter(reference=reference).first()
+        if target is None:
+            raise forms.ValidationError(_("No case has this reference."))
+        return target
+
+    def params(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        if "members" in data:
+            data["members"] = list(data["members"])
+        return data
+
+
+class VoteForm(forms.Form):
+    result = forms.ChoiceField(
+        label=_("Your vote"),
+        choices=[
+            ("infringing", _("Infringing")),
+            ("not_infringing", _("Not infringing")),
+            ("partly", _("Partly infringing")),
+        ],
+    )
