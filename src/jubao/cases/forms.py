@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jubao.accounts.models import Office, Role, User
 from jubao.cases.models import Case
-from jubao.cases.workflow import Move
+from jubao.cases.workflow import MOVE_LABELS, Move
 from jubao.catalogue import get_catalogue
 
 TEXT = forms.Textarea(attrs={"rows": 3})
@@ -26,6 +26,7 @@ class MoveForm(forms.Form):
     def __init__(self, *args: Any, move: Move, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.move, self.case = move, case
+        self.label = MOVE_LABELS[move]
         item = get_catalogue().item(case.item_code)
         builders: dict[Move, Callable[[], dict[str, forms.Field]]] = {
             Move.REFUSE: lambda: {

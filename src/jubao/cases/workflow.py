@@ -11,6 +11,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from jubao.accounts.models import Role
 from jubao.cases.models import CaseStatus as S
 
@@ -38,6 +40,30 @@ class Move(enum.StrEnum):
     REOPEN = "reopen"
     WITHDRAW = "withdraw"
 
+
+MOVE_LABELS = {
+    Move.ACCEPT: _("Accept"),
+    Move.REFUSE: _("Do not accept"),
+    Move.TRANSFER: _("Transfer"),
+    Move.MERGE: _("Merge into another case"),
+    Move.START_REVIEW: _("Start the review"),
+    Move.REQUEST_PROOF: _("Ask for supplementary proof"),
+    Move.PROOF_RECEIVED: _("Proof received: resume"),
+    Move.PROOF_TIMEOUT: _("Close: proof not received in time"),
+    Move.JUDGE: _("Judge"),
+    Move.DISCUSS: _("Send to collective discussion"),
+    Move.CONCLUDE_DISCUSSION: _("Conclude the discussion"),
+    Move.PROPOSE_DISPOSAL: _("Propose a measure"),
+    Move.APPROVE: _("Approve the measure"),
+    Move.REJECT_PROPOSAL: _("Reject the measure"),
+    Move.START_DISPOSAL: _("Start disposal"),
+    Move.DISPOSE: _("Record the disposal"),
+    Move.ANSWER: _("Answer the reporter"),
+    Move.EVALUATE: _("Evaluate"),
+    Move.CLOSE: _("Close"),
+    Move.REOPEN: _("Reopen"),
+    Move.WITHDRAW: _("Withdraw"),
+}
 
 # Who acts for the reporter (the receipt holder) and for the system's own timers.
 REPORTER = "reporter"
