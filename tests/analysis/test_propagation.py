@@ -136,6 +136,52 @@ def test_random_trees_match_networkx() -> None:
         assert analyze(posts, root=ROOT).reach == nx_reach(posts, ROOT)
 
 
+def test_in_order_runs_and_loops_match_networkx() -> None:
+    # Runs of posts answering the previous one are merged internally: cover runs that branch,
+    # that end in a loop, that are listed backwards, and a loop made of consecutive posts.
+    chain = [post(f"c{i}", f"c{i - 1}" if i else "", "u", i) for i in range(50)]
+    branch = [post("x1", "c10", "v", 60), post("x2", "x1", "v", 61), post("x3", "c10", "w", 62)]
+    loop = [post("l0", "l2", "w", 70), post("l1", "l0", "w", 71), post("l2", "l1", "w", 72),
+            post("l3", "l2", "w", 73)]  # fmt: skip
+    for posts in (chain + branch + loop, list(reversed(chain + branch + loop))):
+        c = analyze(posts, root=ROOT)
+        graph_reach = nx_reach([p for p in posts if p["mid"] != "l0"] + [post("l0", "", "w", 70)],
+                               ROOT)  # fmt: skip
+        assert c.reach == graph_reach
+        assert c.reparented == {"l0": "cycle"}
+
+
+def test_repeated_mids_keep_one_copy_in_every_role() -> None:
+    posts = [*SMALL, dict(SMALL[3]), {**SMALL[2], "parent": ""}, {**ROOT, "uid": "mallory"}]
+    c = analyze(posts, root=ROOT, multi_min_posts=2, hub_min_reach=1)
+    assert c.size == 8 and c.reach == analyze(SMALL, root=ROOT).reach
+    assert c.evidence["multi_poster"] == {"bob": ("a", "g"), "carol": ("b", "c", "d")}
+    assert c.evidence["inciter"] == {"bob": ("a",), "carol": ("b",), "dave": ("e",)}
+
+
+def test_first_forwarders_skip_the_originators_early_replies() -> None:
+    posts = [post(f"o{i}", "", "alice", i) for i in range(5)]
+    posts += [post("p", "", "bob", 9), post("q", "", "carol", 9), post("s", "", "dave", 8)]
+    assert analyze(posts, root=ROOT, first_k=2).evidence["first_forwarder"] == {
+        "dave": ("s",),
+        "bob": ("p",),  # same minute as carol's "q": the smaller mid wins
+    }
+
+
+def test_many_accounts_multi_posters_match_a_plain_count() -> None:
+    # Large enough for the hash-bucket prefilter; uids are mostly distinct, a few repeat.
+    rng = random.Random(5)
+    uids = [f"u{rng.randrange(10**6)}" if i % 10 else f"h{i % 70}" for i in range(20_000)]
+    posts = [post(f"p{i}", "", uid, i) for i, uid in enumerate(uids)]
+    expected: dict[str, list[str]] = {}
+    for p in [ROOT, *posts]:
+        expected.setdefault(p["uid"], []).append(p["mid"])
+    for k in (2, 3, 40):
+        c = analyze(posts, root=ROOT, multi_min_posts=k)
+        want = {u: tuple(sorted(ms)) for u, ms in expected.items() if len(ms) >= k}
+        assert c.evidence["multi_poster"] == want
+
+
 @pytest.fixture(scope="module")
 def ced_sample() -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     folder = ced.default_path()
