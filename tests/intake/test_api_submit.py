@@ -49,6 +49,16 @@ def test_triage_routes_to_the_platform_office_and_records_the_ledger(client, rep
     ).exists()
 
 
+def test_the_acceptance_and_overall_clocks_start_on_submit(client, report_body):
+    from jubao.cases.deadlines import Clock
+
+    data = post(client, report_body()).json()
+    case = Report.objects.get(reference=data["reference"]).case
+    assert set(case.clocks) == {"acceptance", "overall"}
+    acceptance = Clock.from_dict(case.clocks["acceptance"])
+    assert acceptance.due_at().at > case.opened_at
+
+
 def test_missing_proof_is_told_at_once(client, report_body):
     data = post(client, report_body()).json()
     assert data["missing_evidence"] == ["screenshot"]

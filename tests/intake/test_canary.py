@@ -408,3 +408,19 @@ def test_the_real_server_neither_logs_nor_stores_the_contact(server: ServerProce
     assert_files_clean(server.data_dir)
     evidence = server.data_dir / "files" / "evidence"
     assert len(list(evidence.glob(f"{opened['evidence_file']}.*"))) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_without_the_custodian_role_never_see_the_contact(
+    client, offices, verified_client, make_user
+):
+    from jubao.accounts.models import Role
+    from jubao.cases.models import Case
+
+    submit_both(client)
+    reviewer = verified_client(make_user("canary_reviewer", Role.REVIEWER, office="000000"))
+    assert_clean("case queue", reviewer.get("/workbench/cases/").content)
+    for case in Case.objects.all():
+        page = reviewer.get(f"/workbench/cases/{case.pk}/")
+        assert page.status_code == 200
+        assert_clean(f"case page {case.reference}", page.content)
