@@ -56,8 +56,9 @@ def test_doxxing_report_then_follow_with_the_receipt(page, live_server, tmp_path
     extra = tmp_path / "later.png"
     extra.write_bytes(png_bytes("green"))
     visitor.set_input_files("#id_upload", str(extra))
-    visitor.locator("form[action$='/receipt/evidence/'] button").click()
-    visitor.wait_for_url(live_server.url + "/receipt/status/")
+    # The upload returns to the same URL: wait for that navigation, not for the URL.
+    with visitor.expect_navigation():
+        visitor.locator("form[action$='/receipt/evidence/'] button").click()
     assert visitor.locator("[data-evidence-count]").inner_text() == "3"
     other.close()
 
