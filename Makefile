@@ -7,17 +7,27 @@ BIN := $(VENV)/bin
 JUBAO := $(BIN)/jubao
 VENDOR := src/jubao/web/static/vendor
 
-.PHONY: install assets compilemessages migrate demo run serve test test-sqlite test-postgres \
+.PHONY: install install-bench lock assets compilemessages migrate demo run serve test test-sqlite test-postgres \
         lint fmt typecheck messages openapi bench clean
 
 install: $(VENV)/.installed assets compilemessages
 
-$(VENV)/.installed: pyproject.toml uv.lock
-	uv sync --frozen --python "$(PYTHON)"
+# Dependencies are locked by uv into hash-checked requirement files (requirements/*.txt, made by
+# `make lock` from pyproject.toml); the project itself is installed editable on top.
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
+	uv venv --allow-existing --python "$(PYTHON)" $(VENV)
+	VIRTUAL_ENV=$(VENV) uv pip sync requirements/dev.txt
+	VIRTUAL_ENV=$(VENV) uv pip install --no-deps -e .
 	touch $@
 
 install-bench: install
-	uv sync --frozen --python "$(PYTHON)" --all-groups
+	VIRTUAL_ENV=$(VENV) uv pip sync requirements/bench.txt
+	VIRTUAL_ENV=$(VENV) uv pip install --no-deps -e .
+
+LOCK = uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.12 -q
+lock:
+	$(LOCK) --group dev -o requirements/dev.txt
+	$(LOCK) --group dev --group bench -o requirements/bench.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
