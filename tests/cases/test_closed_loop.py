@@ -14,7 +14,21 @@ from tests.cases.conftest import tier1_measure
 pytestmark = pytest.mark.django_db
 
 
-def test_from_report_to_evaluation(client: Client, report_body, cast, offices):
+@pytest.fixture(autouse=True)
+def _memory_notifications(settings):
+    from jubao.notify.backends import MemoryBackend
+    from jubao.notify.services import backend
+
+    settings.JUBAO_NOTIFY_SMS_BACKEND = "jubao.notify.backends.MemoryBackend"
+    backend.cache_clear()
+    MemoryBackend.outbox.clear()
+    yield
+    backend.cache_clear()
+
+
+def test_from_report_to_evaluation(
+    client: Client, report_body, cast, offices, django_capture_on_commit_callbacks
+):
     receipt = client.post("/api/v1/reports", report_body(), content_type="application/json")
     code = receipt.json()["receipt"]
     case = Report.objects.get().case
@@ -29,8 +43,14 @@ def test_from_report_to_evaluation(client: Client, report_body, cast, offices):
         (Move.ANSWER, "intake", {"message": "您举报的帖子已被删除。"}),
     ]
     for move, who, params in steps:
-        case = case_transition(case=case, move=move, actor=cast[who], **params)
+        with django_capture_on_commit_callbacks(execute=True):
+            case = case_transition(case=case, move=move, actor=cast[who], **params)
     assert case.status == "answered"
+    from jubao.notify.backends import MemoryBackend
+
+    texts_sent = [body for to, _subject, body in MemoryBackend.outbox if to == "13912345678"]
+    assert len(texts_sent) == len(steps)
+    assert "您举报的帖子已被删除。" in texts_sent[-1]
     status = client.get(
         "/api/v1/reports/status", HTTP_X_RECEIPT_CODE=code, HTTP_ACCEPT_LANGUAGE="en"
     ).json()

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from jubao.accounts.models import User
 from jubao.accounts.policies import roles_of
 from jubao.cases.guards import GUARDS, Context
-from jubao.cases.models import Case, CaseEvent, Deliberation, Vote
+from jubao.cases.models import Case, CaseEvent, CaseStatus, Deliberation, Vote
 from jubao.cases.workflow import REPORTER, SYSTEM, Move, transition_for
 from jubao.errors import DomainError, Forbidden
-from jubao.intake.models import EventKind, ReportEvent, ReportStatus
+from jubao.intake.models import EventKind, Report, ReportEvent, ReportStatus
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
+from jubao.notify.services import notify_enqueue
+from jubao.vault.services import vault_open_many
 
 
 def _actor_roles(actor: User | str) -> frozenset[str]:
@@ -30,12 +34,32 @@ def _actor_roles(actor: User | str) -> frozenset[str]:
 
 
 def _tell_reporters(case: Case, status: str, message: str) -> None:
-    """A line on the timeline of every active report of the case."""
-    reports = case.reports.exclude(status=ReportStatus.WITHDRAWN)
+    """A line on the timeline of every active report of the case, and a message to each
+    reporter who left a phone number or an e-mail address (sent after commit)."""
+    reports = list(case.reports.exclude(status=ReportStatus.WITHDRAWN))
     ReportEvent.objects.bulk_create(
         ReportEvent(report=r, kind=EventKind.STATUS, params={"status": status}, body=message)
         for r in reports
     )
+    for report in reports:
+        _notify_reporter(report, status, message)
+
+
+def _notify_reporter(report: Report, status: str, message: str) -> None:
+    contact = vault_open_many(
+        table="intake.report", row=report.vault_ref, fields=("phone", "email")
+    )
+    channel, to = ("sms", contact["phone"]) if contact["phone"] else ("email", contact["email"])
+    if not to:
+        return
+    # The reporter's language is not known: the portal's default language is used.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Your report %(reference)s") % {"reference": report.reference}
+        text = _(
+            "Your report %(reference)s: %(status)s. %(message)s Follow it on the portal "
+            "with your receipt code."
+        ) % {"reference": report.reference, "status": CaseStatus(status).label, "message": message}
+    notify_enqueue(channel=channel, to=to, subject=subject, body=" ".join(text.split()))
 
 
 @transaction.atomic
