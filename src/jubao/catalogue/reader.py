@@ -1,8 +1,8 @@
 """Typed reading of one TOML table, collecting every problem with its file, entry and field.
 
 The loader reads each entry through an `Entry`. A bad value is recorded as an `Issue` and a
-neutral stand-in value is returned, so that one pass reports every mistake in the catalogue instead of
-stopping at the first one.
+neutral stand-in value is returned, so that one pass reports every mistake in the catalogue
+instead of stopping at the first one.
 """
 
 from __future__ import annotations
