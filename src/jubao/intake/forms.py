@@ -12,8 +12,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from jubao.catalogue import Catalogue, ReportItem
+from jubao.errors import DomainError
 from jubao.intake.drafts import Contact, Draft, Upload
-from jubao.intake.validation import evidence_kinds
+from jubao.intake.services import Submission, report_submit
+from jubao.intake.validation import InvalidReport, evidence_kinds
 
 TARGET_ROWS = 3
 ROLE_LABELS = {
@@ -151,6 +153,18 @@ class ReportForm(forms.Form):
             channel=channel,
         )
         return draft, origin
+
+    def submit(self, channel: str, **service_kwargs: Any) -> Submission | None:
+        """File the report through `report_submit`; on refusal, put the errors on the form."""
+        draft, origin = self.draft(channel)
+        try:
+            return report_submit(draft=draft, **service_kwargs)
+        except InvalidReport as exc:
+            self.add_domain_errors(exc.errors, origin)
+        except DomainError as exc:
+            field = exc.field if exc.field in self.fields else None
+            self.add_error(field, str(exc.message))
+        return None
 
     def add_domain_errors(self, errors: dict[str, list[str]], origin: dict[str, str]) -> None:
         """Put the service's errors ("targets.0.url", "evidence.2") on the form's fields."""

@@ -9,12 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from jubao.accounts.policies import staff_view
 from jubao.catalogue import get_catalogue
-from jubao.errors import DomainError
 from jubao.intake import receipts
 from jubao.intake.forms import ReportForm
 from jubao.intake.models import STAFF_CHANNELS, Channel
-from jubao.intake.services import report_submit
-from jubao.intake.validation import InvalidReport
 
 
 class StaffReportForm(ReportForm):
@@ -39,14 +36,8 @@ def enter(request: HttpRequest, code: str) -> HttpResponse:
         request.POST or None, request.FILES or None, item=item, catalogue=catalogue
     )
     if request.method == "POST" and form.is_valid():
-        draft, origin = form.draft(Channel(form.cleaned_data["channel"]))
-        try:
-            result = report_submit(draft=draft, entered_by=request.user)  # type: ignore[arg-type]
-        except InvalidReport as exc:
-            form.add_domain_errors(exc.errors, origin)
-        except DomainError as exc:
-            form.add_error(None, str(exc.message))
-        else:
+        result = form.submit(Channel(form.cleaned_data["channel"]), entered_by=request.user)
+        if result is not None:
             context = {
                 "report": result.report,
                 "code": receipts.display(result.receipt),

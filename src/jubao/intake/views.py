@@ -30,7 +30,6 @@ from jubao.intake.services import (
     report_evaluate,
     report_for_receipt,
     report_message,
-    report_submit,
     report_withdraw,
 )
 from jubao.intake.timeline import status_view
@@ -130,20 +129,19 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
         form.is_valid()
         form.add_error(None, refused)
     elif request.method == "POST" and form.is_valid():
-        draft, origin = form.draft(_channel(request))
+        data, result = form.cleaned_data, None
         try:
-            limit_submission(request, identity=draft.contact.phone or draft.contact.email)
-            result = report_submit(
-                draft=draft,
-                pow_payload=form.cleaned_data["pow"],
-                idempotency_key=form.cleaned_data["submission"] or None,
+            limit_submission(request, identity=data["contact_phone"] or data["contact_email"])
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+        else:
+            result = form.submit(
+                _channel(request),
+                pow_payload=data["pow"],
+                idempotency_key=data["submission"] or None,
                 account=_citizen(request),
             )
-        except InvalidReport as exc:
-            form.add_domain_errors(exc.errors, origin)
-        except DomainError as exc:
-            form.add_error("pow" if exc.field == "pow" else None, str(exc.message))
-        else:
+        if result is not None:
             request.session[FRESH_RECEIPT] = {
                 "code": result.receipt,
                 "at": time.time(),
