@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jubao.ledger",
     "jubao.cases",
     "jubao.intake",
+    "jubao.custody",
     "jubao.notify",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -223,6 +224,8 @@ JUBAO_LEDGER_CHECKPOINT_ENTRIES = env_int("JUBAO_LEDGER_CHECKPOINT_ENTRIES", 256
 JUBAO_LEDGER_CHECKPOINT_MINUTES = env_int("JUBAO_LEDGER_CHECKPOINT_MINUTES", 10, minimum=1)
 # Vault: dotted path of the key provider of key-encryption keys (a KMS provider plugs in here).
 JUBAO_VAULT_KEY_PROVIDER = env_str("JUBAO_VAULT_KEY_PROVIDER", "jubao.vault.keys.LocalKeyProvider")
+# Identity reveal: how long an approved request lets its requester see the reporter's identity.
+JUBAO_REVEAL_HOURS = env_int("JUBAO_REVEAL_HOURS", 24, minimum=1)
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.
 for _name in (

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("jubao.intake.urls")),
     path("workbench/intake/", include("jubao.intake.staff_urls")),
     path("workbench/cases/", include("jubao.cases.urls")),
+    path("workbench/custody/", include("jubao.custody.urls")),
     path("account/", include("jubao.intake.account_urls")),
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),
