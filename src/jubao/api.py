@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from jubao.cases.api import router as cases_router
 from jubao.catalogue.api import router as catalogue_router
 from jubao.errors import DomainError
 from jubao.intake.api import router as intake_router
@@ -24,6 +25,7 @@ api = NinjaAPI(
 )
 api.add_router("/catalogue", catalogue_router)
 api.add_router("", intake_router)
+api.add_router("", cases_router)
 
 
 @api.exception_handler(DomainError)

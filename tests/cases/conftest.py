@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections import deque
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from jubao.accounts.models import Role
+from jubao.cases.clocks import clocks_start
 from jubao.cases.models import Approval, Case, CaseStatus, Deliberation, Judgement, Proposal, Vote
 from jubao.cases.workflow import STEPS
-from jubao.catalogue import get_catalogue
+from jubao.catalogue import Stage, get_catalogue
 
 ITEM = "personal.doxxing"
 
@@ -68,8 +71,9 @@ def _prepare(case: Case, state: str, cast: dict) -> None:
         "evaluated",
     }
     if state in after_judgement:
+        # Judged by another reviewer, so that "reviewer" may still approve a tier-1 measure.
         judgement = Judgement.objects.create(
-            case=case, judge=cast["reviewer"], result="infringing", reasons="证据充分"
+            case=case, judge=cast["member3"], result="infringing", reasons="证据充分"
         )
         if state in {"disposal_proposed", "in_approval", "disposing", "disposed"}:
             proposal = Proposal.objects.create(
@@ -87,6 +91,7 @@ def _prepare(case: Case, state: str, cast: dict) -> None:
                     proposal=proposal,
                     approver=cast["approver2"],
                     proposer=cast["disposal"],
+                    judge=cast["member3"],
                     level=3,
                 )
     if state == "in_discussion":
@@ -108,6 +113,12 @@ def case_in(state: str, cast: dict, offices: dict) -> Case:
         **catalogue.stamp(),
     )
     _prepare(case, state, cast)
+    if state == CaseStatus.AWAITING_PROOF:
+        # The reporter was asked long ago: the wait for the proof is over.
+        case.clocks = clocks_start(
+            ITEM, (Stage.SUPPLEMENT_WAIT,), timezone.now() - timedelta(days=60)
+        )
+        case.save(update_fields=["clocks"])
     for step in _path(state)[1:]:
         with connection.cursor() as cursor:
             cursor.execute("UPDATE cases_case SET status = %s WHERE id = %s", [step, case.pk])

@@ -468,3 +468,21 @@ def test_a_pause_never_brings_the_deadline_forward(
     shares = [resumed.fraction_used(m) for m in moments]
     assert shares == sorted(shares)
     assert resumed.fraction_used(deadline) == pytest.approx(1)
+
+
+@pytest.mark.parametrize(
+    ("limit", "start"),
+    [
+        (TimeLimit(24, TimeUnit.HOURS), datetime(2025, 9, 30, 17, 30, tzinfo=TZ)),
+        (TimeLimit(10, TimeUnit.CALENDAR_DAYS), datetime(2025, 9, 30, 17, 30, tzinfo=TZ)),
+        (TimeLimit(4, TimeUnit.DAYS), datetime(2025, 9, 5, 10, 0, tzinfo=TZ)),
+        (TimeLimit(5, TimeUnit.DAYS), datetime(2025, 9, 28, 10, 0, tzinfo=TZ)),  # National Day
+        (TimeLimit(3, TimeUnit.DAYS), datetime(2025, 1, 24, 10, 0, tzinfo=TZ)),  # Spring Festival
+        (TimeLimit(1, TimeUnit.DAYS), datetime(2025, 2, 7, 23, 0, tzinfo=TZ)),
+    ],
+)
+def test_the_direct_warning_mark_matches_the_share_used(limit, start):
+    clock = Clock(start, limit)
+    mark = clock.warning_at()
+    assert abs(mark - clock._warning_by_bisection()) <= timedelta(seconds=1)
+    assert clock.fraction_used(mark) >= 0.75 > clock.fraction_used(mark - timedelta(seconds=1))

@@ -54,11 +54,19 @@ def test_disposing_without_approvals_is_stopped_by_the_database(make_case, cast)
 def test_the_database_refuses_self_approval_a_judge_imposing_and_double_votes(make_case, cast):
     case = make_case("disposal_proposed")
     proposal = Proposal.objects.get(case=case)
+    judge = Judgement.objects.get(case=case).judge
     with pytest.raises(IntegrityError), transaction.atomic():
         Approval.objects.create(
-            proposal=proposal, approver=cast["disposal"], proposer=cast["disposal"], level=3
+            proposal=proposal,
+            approver=cast["disposal"],
+            proposer=cast["disposal"],
+            judge=judge,
+            level=3,
         )
-    judge = Judgement.objects.get(case=case).judge
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Approval.objects.create(
+            proposal=proposal, approver=judge, proposer=cast["disposal"], judge=judge, level=3
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Disposal.objects.create(case=case, proposal=proposal, imposer=judge, judge=judge)
     discussed = make_case("in_discussion")
@@ -143,3 +151,13 @@ def test_one_vote_per_member_and_only_members_vote(make_case, cast):
         case=case, move=Move.CONCLUDE_DISCUSSION, actor=cast["supervisor"], minutes="两票认定侵权"
     )
     assert case.status == "judged"
+
+
+def test_the_judge_may_not_approve_the_measure(make_case, cast):
+    case = make_case("disposal_proposed")
+    with pytest.raises(DomainError) as refused:
+        # A reviewer counts as an approver of a tier-1 measure, but not the one who judged.
+        case_transition(case=case, move=Move.APPROVE, actor=cast["member3"])
+    assert refused.value.code == "separation_of_duties"
+    case.refresh_from_db()
+    assert case.status == "disposal_proposed"

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from jubao.accounts.models import OFFICE_ROLES, SECOND_FACTOR_ROLES, Role, User
+from jubao.accounts.models import OFFICE_ROLES, SECOND_FACTOR_ROLES, Office, Role, User
 from jubao.errors import Forbidden
 
 M = TypeVar("M", bound=Model)
@@ -89,8 +89,12 @@ class Policy:
         prefix = office.scope_prefix
         if not prefix:  # the central office sees every jurisdiction
             return queryset
-        lookup = f"{office_path}__code__startswith" if office_path else "code__startswith"
-        return queryset.filter(**{lookup: prefix})
+        if not office_path:
+            return queryset.filter(code__startswith=prefix)
+        # A subquery on the small office table rather than a join: the large table is then
+        # filtered on its indexed office column.
+        offices = Office.objects.filter(code__startswith=prefix).values("pk")
+        return queryset.filter(**{f"{office_path}__in": offices})
 
 
 def _policy(action: str, roles: Iterable[str], **kwargs: Any) -> Policy:
@@ -106,10 +110,13 @@ POLICIES: dict[str, Policy] = {
         _policy("users.manage", {Role.ADMIN}),
         _policy("ledger.view", {Role.AUDITOR, Role.SUPERVISOR, Role.ADMIN}, by_jurisdiction=False),
         _policy("identity.reveal", {Role.CUSTODIAN}),
+        _policy("identity.request", OFFICE_ROLES - {Role.AUDITOR, Role.CUSTODIAN}),
         _policy("reports.enter", {Role.INTAKE}, by_jurisdiction=False),
         _policy("cases.view", OFFICE_ROLES),
         _policy("cases.act", OFFICE_ROLES - {Role.AUDITOR}),
         _policy("evidence.view", OFFICE_ROLES),
+        _policy("cases.assign", {Role.SUPERVISOR}),
+        _policy("cases.supervise", {Role.SUPERVISOR, Role.AUDITOR}),
     ]
 }
 

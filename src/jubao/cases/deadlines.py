@@ -301,6 +301,36 @@ class Clock:
         paused = sum((counted(edge(r)) - counted(edge(p)) for p, r in pauses), timedelta(0))
         return counted(moment) - paused
 
+    def warning_at(self) -> datetime:
+        """The first instant at which `WARNING_FRACTION` of the limit is used (as counted by
+        `fraction_used`); meaningful while the clock runs.
+
+        Without pauses it is computed directly; with pauses it is found by bisection to the
+        second, `fraction_used` never decreasing with time.
+        """
+        if self.pauses or self.paused_at is not None:
+            return self._warning_by_bisection()
+        share = self.limit.amount * WARNING_FRACTION
+        if self.limit.unit is TimeUnit.HOURS:
+            return _plus(self.started_at, share * _HOUR)
+        day = _local(self.started_at).date() + _DAY
+        if self.limit.unit is TimeUnit.CALENDAR_DAYS:
+            return _start_of_day(day) + share * _DAY
+        while not is_working_day(day) or share > 1:
+            share -= is_working_day(day)
+            day += _DAY
+        return _start_of_day(day) + share * _DAY
+
+    def _warning_by_bisection(self) -> datetime:
+        low, high = self.started_at, self.due_at().at
+        while high - low > timedelta(seconds=1):
+            middle = low + (high - low) / 2
+            if self.fraction_used(middle) >= WARNING_FRACTION:
+                high = middle
+            else:
+                low = middle
+        return high
+
     def state(self, now: datetime) -> ClockState:
         """ok, warning (from `WARNING_FRACTION` used), overdue, or paused.
 

@@ -54,6 +54,15 @@ class MoveForm(forms.Form):
                     ),
                 ),
                 "reasons": forms.CharField(label=_("Reasons"), widget=TEXT),
+                "malicious": forms.BooleanField(label=_("Malicious infringement"), required=False),
+                "subject": forms.CharField(
+                    label=_(
+                        "ID number or unified social credit code of the person or company "
+                        "behind the accounts (optional; kept only as a keyed hash)"
+                    ),
+                    max_length=18,
+                    required=False,
+                ),
             },
             Move.DISCUSS: lambda: {
                 "members": forms.ModelMultipleChoiceField(
@@ -112,3 +121,88 @@ class VoteForm(forms.Form):
             ("partly", _("Partly infringing")),
         ],
     )
+
+
+def _handlers(case: Case | None = None) -> Any:
+    """Active users who handle cases (the service checks the jurisdiction of each)."""
+    people = User.objects.filter(
+        is_active=True,
+        role_grants__role__in=[Role.INTAKE, Role.REVIEWER, Role.DISPOSAL, Role.APPROVER],
+    )
+    if case is not None and case.jurisdiction.scope_prefix:
+        # Staff of the case's office, the offices above it and the central office.
+        people = people.filter(
+            office__code__in=[
+                o.code
+                for o in Office.objects.all()
+                if case.jurisdiction.code.startswith(o.scope_prefix)
+            ]
+        )
+    return people.distinct().order_by("username")
+
+
+class AssignForm(forms.Form):
+    """A supervisor gives the case to a handler, optionally as the special person responsible."""
+
+    assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=User.objects.none())
+    responsible = forms.BooleanField(
+        label=_("Special person responsible (stays with the case through every step)"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case: Case, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _handlers(case)  # type: ignore[attr-defined]
+        if case.assignee_id:
+            self.fields["assignee"].initial = case.assignee_id
+
+
+BULK_ACTIONS = [
+    ("assign", _("Assign to")),
+    (Move.ACCEPT.value, MOVE_LABELS[Move.ACCEPT]),
+    (Move.START_REVIEW.value, MOVE_LABELS[Move.START_REVIEW]),
+]
+
+
+class IdsField(forms.Field):
+    """A list of record ids from ticked boxes of the same name."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Tick at least one case."),
+        "invalid": _("The list of cases is not valid."),
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        try:
+            return sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class BulkForm(forms.Form):
+    """The ticked cases and one safe action for all of them."""
+
+    cases = IdsField(label=_("Cases"))
+    action = forms.ChoiceField(label=_("Action"), choices=BULK_ACTIONS)
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = _handlers()  # type: ignore[attr-defined]
+
+    def clean_cases(self) -> list[int]:
+        ids = self.cleaned_data["cases"]
+        if len(ids) > 200:
+            raise forms.ValidationError(_("Choose at most 200 cases at a time."))
+        return ids
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "assign" and not data.get("assignee"):
+            self.add_error("assignee", _("Choose whom to assign the cases to."))
+        return data

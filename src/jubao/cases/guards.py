@@ -16,8 +16,19 @@ from django.utils.translation import gettext as _
 
 from jubao.accounts.models import Office, Role, User
 from jubao.accounts.policies import approver_level, has_role
-from jubao.cases.models import FINISHED, Approval, Case, Deliberation, Disposal, Judgement, Proposal
-from jubao.catalogue import ReportItem, get_catalogue
+from jubao.cases.clocks import stage_overdue
+from jubao.cases.escalation import escalations, offences_record, subject_key
+from jubao.cases.models import (
+    FINISHED,
+    Approval,
+    Case,
+    Deliberation,
+    Disposal,
+    Judgement,
+    Offence,
+    Proposal,
+)
+from jubao.catalogue import ReportItem, Stage, get_catalogue
 from jubao.errors import DomainError
 
 
@@ -98,6 +109,10 @@ def proof_request(ctx: Context) -> None:
 
 
 def proof_overdue(ctx: Context) -> None:
+    if not stage_overdue(ctx.case, Stage.SUPPLEMENT_WAIT, timezone.now()):
+        raise DomainError(
+            _("The time for the supplementary proof has not run out yet."), code="not_overdue"
+        )
     ctx.message = _(
         "The supplementary proof did not arrive in time, so the case is closed. "
         "You may report again with the proof."
@@ -111,9 +126,20 @@ def judgement(ctx: Context) -> None:
             _("This result is not allowed for this item."), code="invalid", field="result"
         )
     reasons = _need(ctx, "reasons", _("Give the reasons for the judgement."))
+    subject = ctx.params.get("subject") or ""
+    subject = subject_key(subject) if subject and result != "not_infringing" else ""
     assert ctx.actor is not None
-    Judgement.objects.create(case=ctx.case, judge=ctx.actor, result=result, reasons=reasons)
-    ctx.record = {"result": result}
+    judged = Judgement.objects.create(
+        case=ctx.case,
+        judge=ctx.actor,
+        result=result,
+        reasons=reasons,
+        malicious=bool(ctx.params.get("malicious")) and result != "not_infringing",
+    )
+    offences = offences_record(judged, subject) if result != "not_infringing" else 0
+    flags = sorted({h.flag for h in escalations(ctx.case) if h.flag} | set(ctx.case.flags))
+    ctx.case.flags = flags
+    ctx.record = {"result": result, "offences": offences, "flags": flags}
 
 
 def discussion_panel(ctx: Context) -> None:
@@ -155,7 +181,8 @@ def proposal(ctx: Context) -> None:
             _("The judge of a case may not propose its measure."), code="separation_of_duties"
         )
     code = _need(ctx, "measure", _("Choose a measure."))
-    if code not in {m.code for m in ctx.item.measures}:
+    heavier = {h.propose for h in escalations(ctx.case) if h.propose}
+    if code not in {m.code for m in ctx.item.measures} | heavier:
         raise DomainError(
             _("This measure is not allowed for this item."), code="invalid", field="measure"
         )
@@ -193,6 +220,10 @@ def _checked_approver(ctx: Context) -> tuple[Proposal, int]:
     assert ctx.actor is not None
     if ctx.actor.pk == current.proposer_id:
         raise DomainError(_("No one may approve their own proposal."), code="separation_of_duties")
+    if ctx.actor.pk == current.judgement.judge_id:
+        raise DomainError(
+            _("The judge of a case may not approve its measure."), code="separation_of_duties"
+        )
     level = _approval_level(ctx.actor, current.tier)
     if level < current.level_required:
         raise DomainError(
@@ -214,7 +245,11 @@ def approval(ctx: Context) -> None:
     if current.approvals.filter(approver=ctx.actor).exists():
         raise DomainError(_("You have already approved this proposal."), code="duplicate")
     Approval.objects.create(
-        proposal=current, approver=ctx.actor, proposer=current.proposer, level=level
+        proposal=current,
+        approver=ctx.actor,
+        proposer=current.proposer,
+        judge=current.judgement.judge,
+        level=level,
     )
     ctx.record = {"proposal": current.pk, "approvals": current.approvals.count()}
 
@@ -245,6 +280,7 @@ def imposer(ctx: Context) -> None:
         judge=judge,
         note=ctx.params.get("note", ""),
     )
+    Offence.objects.filter(judgement=current.judgement).update(measure_code=current.measure_code)
     ctx.record = {"measure": current.measure_code}
 
 

@@ -73,12 +73,35 @@ class Case(models.Model):
         blank=True,
         related_name="assigned_cases",
     )
-    # Deadline clocks by stage, as stored by jubao.cases.deadlines (ISO strings, pause state).
+    # The "special person responsible": stays with the case whoever handles the current step.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responsible_cases",
+    )
+    # Deadline clocks by stage, as stored by jubao.cases.clocks (ISO strings, pause state).
     clocks = models.JSONField(default=dict, blank=True)
+    # The earliest deadline and 75 % mark of the running clocks, kept by jubao.cases.clocks so
+    # the supervision list is an indexed query rather than a computation over every case.
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    # When the supervisor was last told that this case is overdue (told once per deadline).
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    # Escalation flags set by judgements: "repeat", "malicious", "group".
+    flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["priority", "opened_at"]
-        indexes = [models.Index(fields=["status", "priority", "opened_at"])]
+        indexes = [
+            models.Index(fields=["status", "priority", "opened_at"]),
+            models.Index(fields=["priority", "opened_at"]),
+            models.Index(fields=["jurisdiction", "priority", "opened_at"]),
+            models.Index(fields=["assignee", "priority", "opened_at"]),
+            models.Index(fields=["due_at"]),
+            models.Index(fields=["warn_at"]),
+        ]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
 
@@ -118,6 +141,7 @@ class Judgement(models.Model):
     judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     result = models.CharField(max_length=16)
     reasons = models.TextField()
+    malicious = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -152,8 +176,8 @@ class Proposal(models.Model):
 
 
 class Approval(models.Model):
-    """One approver's yes; the proposer's id is copied here so the database refuses
-    self-approval."""
+    """One approver's yes; the proposer's and the judge's ids are copied here so the database
+    refuses an approval by either."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="approvals")
     approver = models.ForeignKey(
@@ -162,6 +186,7 @@ class Approval(models.Model):
     proposer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField()
     at = models.DateTimeField(auto_now_add=True)
 
@@ -170,6 +195,9 @@ class Approval(models.Model):
             models.UniqueConstraint(fields=["proposal", "approver"], name="approval_once_each"),
             models.CheckConstraint(
                 condition=~models.Q(approver=models.F("proposer")), name="approval_not_by_proposer"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approver=models.F("judge")), name="approval_not_by_judge"
             ),
         ]
 
@@ -228,6 +256,36 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deliberation_id} {self.member_id}"
+
+
+class Offence(models.Model):
+    """One infringement found by a judgement, counted against an account and, when the reviewer
+    named it, the person or company behind it. Both are keyed hashes: the table holds no
+    account name and no ID number, yet the same account is counted across cases."""
+
+    judgement = models.ForeignKey(Judgement, on_delete=models.CASCADE, related_name="offences")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="offences")
+    account_key = models.CharField(max_length=64)
+    subject_key = models.CharField(max_length=64, blank=True)
+    # The measure finally imposed for this offence (set by the disposal): repeat rules count
+    # earlier offences that ended with their own measure.
+    measure_code = models.CharField(max_length=48, blank=True)
+    malicious = models.BooleanField(default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["account_key", "at"]),
+            models.Index(fields=["subject_key", "at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["judgement", "account_key"], name="offence_once_per_judgement"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.account_key[:8]}"
 
 
 class AllowedStep(models.Model):

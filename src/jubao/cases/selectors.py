@@ -1,13 +1,31 @@
-"""Reading cases for staff: the same jurisdiction rule for the queue and for one case."""
+"""Reading cases for staff: the same jurisdiction rule for the queues, the supervision list and
+one case.
+
+Queues are paged without counting: a page fetches one row more than it shows to know whether a
+next page exists, so a queue over a million cases costs the same as one over a hundred (see
+`docs/performance.md`).
+"""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from jubao.accounts.models import User
 from jubao.accounts.policies import policy
-from jubao.cases.models import FINISHED, Case
+from jubao.cases.models import FINISHED, Case, CaseStatus
+from jubao.catalogue import Track
 from jubao.errors import NotFound
+from jubao.intake.models import Report
+
+PAGE_SIZE = 50
+# Choices of the "assigned" filter besides a user id.
+MINE, UNASSIGNED = "me", "none"
+CLOCK_FILTERS = ("overdue", "warning")
 
 
 def cases_for_user(user: User) -> QuerySet[Case]:
@@ -16,13 +34,105 @@ def cases_for_user(user: User) -> QuerySet[Case]:
     return policy("cases.view").scope(user, base, "jurisdiction")
 
 
-def case_queue(user: User, *, status: str = "", track: str = "") -> QuerySet[Case]:
-    """Open cases first by priority (minors and cyber-violence rank highest), then by age."""
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a queue is narrowed to; every field is optional and unknown values are ignored."""
+
+    status: str = ""
+    track: str = ""
+    item: str = ""
+    platform: str = ""
+    assigned: str = ""  # "me", "none" or a user id
+    clock: str = ""  # "overdue" or "warning"
+    q: str = ""  # a case or report reference
+
+    @classmethod
+    def from_query(cls, data: Any) -> QueueFilters:
+        """Filters from a GET query; values of the wrong shape are dropped, not errors."""
+        raw = {f.name: str(data.get(f.name, "")).strip()[:64] for f in fields(cls)}
+        if raw["status"] not in CaseStatus.values:
+            raw["status"] = ""
+        if raw["track"] not in {t.value for t in Track}:
+            raw["track"] = ""
+        if raw["clock"] not in CLOCK_FILTERS:
+            raw["clock"] = ""
+        if raw["assigned"] not in (MINE, UNASSIGNED) and not raw["assigned"].isdigit():
+            raw["assigned"] = ""
+        if not raw["platform"].isdigit():
+            raw["platform"] = ""
+        return cls(**raw)
+
+    def active(self) -> dict[str, str]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def case_queue(
+    user: User, filters: QueueFilters | None = None, *, now: datetime | None = None
+) -> QuerySet[Case]:
+    """Open cases by priority (minors and cyber-violence rank highest), then by age."""
+    f = filters or QueueFilters()
+    now = now or timezone.now()
     cases = cases_for_user(user)
-    cases = cases.filter(status=status) if status else cases.exclude(status__in=FINISHED)
-    if track:
-        cases = cases.filter(track=track)
-    return cases.order_by("priority", "opened_at")
+    cases = cases.filter(status=f.status) if f.status else cases.exclude(status__in=FINISHED)
+    if f.track:
+        cases = cases.filter(track=f.track)
+    if f.item:
+        cases = cases.filter(item_code=f.item)
+    if f.platform:
+        cases = cases.filter(platform_id=int(f.platform))
+    if f.assigned == MINE:
+        cases = cases.filter(Q(assignee=user) | Q(responsible=user))
+    elif f.assigned == UNASSIGNED:
+        cases = cases.filter(assignee__isnull=True)
+    elif f.assigned:
+        cases = cases.filter(assignee_id=int(f.assigned))
+    if f.clock == "overdue":
+        cases = cases.filter(due_at__lte=now)
+    elif f.clock == "warning":
+        cases = cases.filter(warn_at__lte=now, due_at__gt=now)
+    if f.q:
+        by_report = Report.objects.filter(reference=f.q).values("case_id")
+        cases = cases.filter(Q(reference=f.q) | Q(pk__in=by_report))
+    return cases.order_by("priority", "opened_at", "pk")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a queue, without a total count."""
+
+    items: list[Case]
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def start(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.items else 0
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.items) - 1 if self.items else 0
+
+
+def page_of(cases: QuerySet[Case], number: Any, size: int = PAGE_SIZE) -> Page:
+    """Page `number` (from 1; anything unreadable means 1) of `cases`."""
+    try:
+        page = max(1, min(int(number), 100_000))
+    except (TypeError, ValueError):
+        page = 1
+    offset = (page - 1) * size
+    rows = list(cases[offset : offset + size + 1])
+    return Page(rows[:size], page, len(rows) > size)
+
+
+def supervision_list(user: User, *, now: datetime | None = None) -> QuerySet[Case]:
+    """Open cases past a deadline or past 75 % of one, the most overdue first."""
+    now = now or timezone.now()
+    cases = cases_for_user(user).exclude(status__in=FINISHED)
+    return cases.filter(warn_at__lte=now).order_by("due_at", "pk")
 
 
 def case_get_for_user(user: User, pk: int) -> Case:

@@ -7,18 +7,23 @@ the reporter's timeline, all in one transaction.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.db.models import Count, F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from jubao.accounts.models import User
-from jubao.accounts.policies import roles_of
+from jubao.accounts.models import Role, User
+from jubao.accounts.policies import has_role, policy, roles_of
+from jubao.cases.clocks import clocks_apply, stage_overdue
 from jubao.cases.guards import GUARDS, Context
-from jubao.cases.models import Case, CaseEvent, CaseStatus, Deliberation, Vote
+from jubao.cases.models import FINISHED, Case, CaseEvent, CaseStatus, Deliberation, Vote
 from jubao.cases.workflow import REPORTER, SYSTEM, Move, transition_for
+from jubao.catalogue import Stage
 from jubao.errors import DomainError, Forbidden
 from jubao.intake.models import EventKind, Report, ReportEvent, ReportStatus
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
@@ -84,6 +89,7 @@ def case_transition(
     if step.guard:
         GUARDS[step.guard](ctx)
     source, case.status = case.status, step.target
+    clocks_apply(case, step.move, timezone.now())
     case.save()
     CaseEvent.objects.create(
         case=case,
@@ -134,4 +140,206 @@ def case_vote(*, case: Case, member: User, result: str) -> Vote:
     return vote
 
 
-__all__ = ["Move", "case_transition", "case_vote"]
+# Roles that handle cases and can therefore be given one.
+HANDLER_ROLES = frozenset({Role.INTAKE, Role.REVIEWER, Role.DISPOSAL, Role.APPROVER})
+
+
+def _in_jurisdiction(user: User, case: Case) -> bool:
+    return (
+        policy("cases.view").scope(user, Case.objects.filter(pk=case.pk), "jurisdiction").exists()
+    )
+
+
+def _check_assignee(case: Case, person: User) -> None:
+    if not person.is_active or not roles_of(person) & HANDLER_ROLES:
+        raise DomainError(
+            _("%(user)s does not handle cases.") % {"user": person.get_username()},
+            code="invalid",
+            field="assignee",
+        )
+    if not _in_jurisdiction(person, case):
+        raise DomainError(
+            _("%(user)s works outside the jurisdiction of case %(case)s.")
+            % {"user": person.get_username(), "case": case.reference},
+            code="invalid",
+            field="assignee",
+        )
+
+
+def _may_assign(by: User, case: Case, person: User | None) -> None:
+    """Supervisors assign anyone; a handler may only take an unassigned case for themselves."""
+    if has_role(by, Role.SUPERVISOR) and _in_jurisdiction(by, case):
+        return
+    if person == by and case.assignee_id is None and roles_of(by) & HANDLER_ROLES:
+        return
+    raise Forbidden(_("Only a supervisor may assign cases to others."))
+
+
+@transaction.atomic
+def case_assign(*, case: Case, assignee: User | None, by: User, responsible: bool = False) -> Case:
+    """Give `case` to `assignee` (None: back to the pool). With `responsible`, the assignee also
+    becomes the case's special person responsible, who stays with it through every step."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status in FINISHED:
+        raise DomainError(_("A finished case cannot be assigned."), code="finished")
+    _may_assign(by, case, assignee)
+    if responsible and not has_role(by, Role.SUPERVISOR):
+        raise Forbidden(_("Only a supervisor may designate the person responsible."))
+    if assignee is not None:
+        _check_assignee(case, assignee)
+    case.assignee = assignee
+    fields = ["assignee"]
+    if responsible:
+        case.responsible = assignee
+        fields.append("responsible")
+    case.save(update_fields=fields)
+    action = "case.designate" if responsible else "case.assign"
+    CaseEvent.objects.create(
+        case=case,
+        actor=by,
+        move=action.split(".")[1],
+        source=case.status,
+        target=case.status,
+        params={"assignee": assignee.pk if assignee else None},
+    )
+    ledger_append(
+        actor=actor_ref(by),
+        action=action,
+        ref=obj_ref(case),
+        payload={"assignee": actor_ref(assignee) if assignee else None},
+    )
+    return case
+
+
+def case_assign_round_robin(*, cases: list[Case], role: str, by: User) -> dict[int, User]:
+    """Share `cases` among the active handlers with `role` who may see each case: each goes to
+    the eligible person with the fewest open cases at that moment (ties: the lowest id)."""
+    if role not in HANDLER_ROLES:
+        raise DomainError(_("Choose a role that handles cases."), code="invalid", field="role")
+    if not has_role(by, Role.SUPERVISOR):
+        raise Forbidden(_("Only a supervisor may assign cases to others."))
+    people = list(
+        User.objects.filter(is_active=True, role_grants__role=role)
+        .annotate(load=Count("assigned_cases", filter=~Q(assigned_cases__status__in=FINISHED)))
+        .select_related("office")
+        .order_by("pk")
+        .distinct()
+    )
+    load = {p.pk: p.load for p in people}
+    given: dict[int, User] = {}
+    for case in cases:
+        eligible = [p for p in people if _in_jurisdiction(p, case)]
+        if not eligible:
+            raise DomainError(
+                _("No one with this role works in the jurisdiction of case %(case)s.")
+                % {"case": case.reference},
+                code="no_handler",
+            )
+        person = min(eligible, key=lambda p: (load[p.pk], p.pk))
+        case_assign(case=case, assignee=person, by=by)
+        load[person.pk] += 1
+        given[case.pk] = person
+    return given
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: list[str]
+    refused: list[tuple[str, str]]  # (case reference, reason)
+
+
+# Moves that need no judgement about the particular case, so they may be made on many at once.
+BULK_MOVES = (Move.ACCEPT, Move.START_REVIEW)
+
+
+def case_bulk(
+    *, cases: list[Case], action: str, by: User, assignee: User | None = None
+) -> BulkResult:
+    """Apply one safe action to many cases, each in its own transaction: a case that refuses
+    the action is left exactly as it was and named in the result with the reason."""
+    done, refused = [], []
+    for case in cases:
+        try:
+            if action == "assign":
+                case_assign(case=case, assignee=assignee, by=by)
+            elif action in BULK_MOVES:
+                case_transition(case=case, move=action, actor=by)
+            else:
+                raise DomainError(_("This action cannot be applied to many cases."), code="invalid")
+        except DomainError as exc:
+            refused.append((case.reference, str(exc.message)))
+        else:
+            done.append(case.reference)
+    return BulkResult(done, refused)
+
+
+def _supervisors_of(case: Case) -> list[User]:
+    """Active supervisors whose jurisdiction includes the case."""
+    people = User.objects.filter(is_active=True, role_grants__role=Role.SUPERVISOR).distinct()
+    return [p for p in people.select_related("office") if _in_jurisdiction(p, case)]
+
+
+@dataclass(frozen=True)
+class WatchResult:
+    timed_out: list[str]
+    reported: list[str]
+
+
+def cases_watch(now: datetime | None = None) -> WatchResult:
+    """The system's timer: close cases whose supplementary proof is overdue, and report every
+    newly overdue case to the supervisors of its jurisdiction (once per deadline) by e-mail and
+    in the ledger. Safe to run as often as wanted; `jubao cases watch --loop` runs it."""
+    now = now or timezone.now()
+    timed_out, reported = [], []
+    waiting = Case.objects.filter(status=CaseStatus.AWAITING_PROOF, due_at__lte=now)
+    for case in waiting.iterator():
+        if stage_overdue(case, Stage.SUPPLEMENT_WAIT, now):
+            try:
+                case_transition(case=case, move=Move.PROOF_TIMEOUT, actor=SYSTEM)
+            except DomainError:
+                continue
+            timed_out.append(case.reference)
+    late = Case.objects.filter(due_at__lte=now).filter(
+        Q(overdue_notified_at__isnull=True) | Q(overdue_notified_at__lt=F("due_at"))
+    )
+    for case in late.exclude(status__in=FINISHED).iterator():
+        with transaction.atomic():
+            locked = Case.objects.select_for_update().get(pk=case.pk)
+            if locked.overdue_notified_at and locked.overdue_notified_at >= (locked.due_at or now):
+                continue
+            for person in _supervisors_of(locked):
+                if person.email:
+                    _notify_supervisor(person, locked)
+            locked.overdue_notified_at = now
+            locked.save(update_fields=["overdue_notified_at"])
+            ledger_append(
+                actor="system",
+                action="case.overdue",
+                ref=obj_ref(locked),
+                payload={"due_at": locked.due_at.isoformat() if locked.due_at else None},
+            )
+        reported.append(case.reference)
+    return WatchResult(timed_out, reported)
+
+
+def _notify_supervisor(person: User, case: Case) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Case %(reference)s is overdue") % {"reference": case.reference}
+        body = _(
+            "Case %(reference)s (%(status)s) passed its deadline. It is on the supervision list."
+        ) % {"reference": case.reference, "status": case.get_status_display()}
+    notify_enqueue(channel="email", to=person.email, subject=subject, body=body)
+
+
+__all__ = [
+    "BULK_MOVES",
+    "BulkResult",
+    "Move",
+    "WatchResult",
+    "case_assign",
+    "case_assign_round_robin",
+    "case_bulk",
+    "case_transition",
+    "case_vote",
+    "cases_watch",
+]

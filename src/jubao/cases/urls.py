@@ -5,7 +5,10 @@ from jubao.cases import views
 app_name = "cases"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("supervision/", views.supervision, name="supervision"),
     path("<int:pk>/", views.case_page, name="case"),
+    path("<int:pk>/assign/", views.assign, name="assign"),
     path("<int:pk>/move/<slug:name>/", views.move, name="move"),
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("evidence/<uuid:ref>/", views.evidence, name="evidence"),

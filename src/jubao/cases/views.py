@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import uuid
 
+from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from jubao.accounts.models import User
-from jubao.accounts.policies import roles_of, staff_view
-from jubao.cases.forms import MoveForm, VoteForm
+from jubao.accounts.models import Platform, User
+from jubao.accounts.policies import policy, roles_of, staff_view
+from jubao.cases.clocks import clock_rows
+from jubao.cases.escalation import escalations
+from jubao.cases.forms import AssignForm, BulkForm, MoveForm, VoteForm
 from jubao.cases.models import Case, CaseStatus
-from jubao.cases.selectors import case_get_for_user, case_queue
-from jubao.cases.services import case_transition, case_vote
-from jubao.cases.workflow import Move, moves_from
+from jubao.cases.selectors import (
+    QueueFilters,
+    case_get_for_user,
+    case_queue,
+    cases_for_user,
+    page_of,
+    supervision_list,
+)
+from jubao.cases.services import (
+    HANDLER_ROLES,
+    case_assign,
+    case_bulk,
+    case_transition,
+    case_vote,
+)
+from jubao.cases.workflow import MOVE_LABELS, TRANSITIONS, Move, moves_from
 from jubao.catalogue import Track, get_catalogue
+from jubao.custody.views import custody_panel
 from jubao.errors import DomainError, NotFound
 from jubao.intake.models import Evidence
 from jubao.intake.storage import evidence_read
-from jubao.ledger.services import actor_ref, ledger_append
+from jubao.ledger.models import LedgerEntry
+from jubao.ledger.services import actor_ref, ledger_append, obj_ref
 
 
 def _user(request: HttpRequest) -> User:
@@ -30,24 +50,85 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    """A form that has no place on the page reports its errors as messages."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, str(error))
+
+
+def _statuses_for(user: User) -> list[str]:
+    """The states from which this user's roles have a move: their part of the work."""
+    mine = roles_of(user)
+    return sorted({str(t.source) for t in TRANSITIONS if t.roles & mine})
+
+
 @staff_view("cases.view")
 def queue(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
-    track = request.GET.get("track", "")
-    cases = case_queue(
-        _user(request),
-        status=status if status in CaseStatus.values else "",
-        track=track if track in [t.value for t in Track] else "",
-    )
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    user = _user(request)
+    filters = QueueFilters.from_query(request.GET)
+    cases = case_queue(user, filters)
+    todo = request.GET.get("todo") == "1" and not filters.status
+    if todo:
+        cases = cases.filter(status__in=_statuses_for(user))
+    page = page_of(cases, request.GET.get("page"))
+    query = {**filters.active(), **({"todo": "1"} if todo else {})}
     context = {
         "page": page,
+        "filters": filters,
+        "todo": todo,
+        "query": urlencode(query),
         "statuses": CaseStatus.choices,
         "tracks": list(Track),
-        "status": status,
-        "track": track,
+        "items": [(i.code, i.name) for i in get_catalogue().items],
+        "platforms": Platform.objects.order_by("name"),
+        "now": timezone.now(),
+        "bulk_form": BulkForm(user=user),
     }
     return render(request, "cases/queue.html", context)
+
+
+@require_POST
+@staff_view("cases.act")
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One safe action on the ticked cases; each case succeeds or is named with its reason."""
+    user = _user(request)
+    form = BulkForm(request.POST, user=user)
+    back = request.POST.get("next", "")
+    target = back if back.startswith("?") else ""
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(reverse("cases:queue") + target)
+    ids = form.cleaned_data["cases"]
+    cases = list(cases_for_user(user).filter(pk__in=ids).order_by("priority", "opened_at"))
+    result = case_bulk(
+        cases=cases,
+        action=form.cleaned_data["action"],
+        by=user,
+        assignee=form.cleaned_data.get("assignee") or None,
+    )
+    if result.done:
+        messages.success(
+            request,
+            _("Done for %(count)d cases: %(refs)s.")
+            % {"count": len(result.done), "refs": ", ".join(result.done)},
+        )
+    for reference, reason in result.refused:
+        messages.error(
+            request, _("%(ref)s unchanged: %(reason)s") % {"ref": reference, "reason": reason}
+        )
+    missing = len(set(ids)) - len(cases)
+    if missing:
+        messages.error(request, _("%(count)d cases are not in your queue.") % {"count": missing})
+    return redirect(reverse("cases:queue") + target)
+
+
+@staff_view("cases.supervise")
+def supervision(request: HttpRequest) -> HttpResponse:
+    """Cases past a deadline, then cases past 75 % of one, in the supervisor's jurisdiction."""
+    now = timezone.now()
+    page = page_of(supervision_list(_user(request), now=now), request.GET.get("page"))
+    return render(request, "cases/supervision.html", {"page": page, "now": now})
 
 
 def _case_or_404(request: HttpRequest, pk: int) -> Case:
@@ -67,6 +148,7 @@ def case_page(request: HttpRequest, pk: int, failed: MoveForm | None = None) -> 
         for t in moves_from(case.status)
         if t.roles & mine
     ]
+    now = timezone.now()
     deliberation = case.deliberations.filter(closed_at__isnull=True).first()
     can_vote = bool(
         deliberation
@@ -83,6 +165,14 @@ def case_page(request: HttpRequest, pk: int, failed: MoveForm | None = None) -> 
         "proposals": case.proposals.prefetch_related("approvals"),
         "deliberation": deliberation,
         "vote_form": VoteForm() if can_vote else None,
+        "clocks": clock_rows(case, now),
+        "escalations": escalations(case, now),
+        "assign_form": AssignForm(case=case, user=user) if case.is_open else None,
+        **custody_panel(request, case),
+        "may_take": case.is_open and case.assignee_id is None and bool(mine & HANDLER_ROLES),
+        "perms_assign": policy("cases.assign").allows(user),
+        "deliberations": case.deliberations.prefetch_related("members", "votes"),
+        "ledger": LedgerEntry.objects.filter(ref=obj_ref(case)).order_by("index"),
     }
     return render(request, "cases/case.html", context, status=400 if failed else 200)
 
@@ -106,7 +196,32 @@ def move(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         else:
             messages.error(request, str(exc.message))
         return case_page(request, pk, failed=form)
-    messages.success(request, _("Done: %(move)s.") % {"move": chosen.value})
+    messages.success(request, _("Done: %(move)s.") % {"move": MOVE_LABELS[chosen]})
+    return redirect("cases:case", pk=pk)
+
+
+@require_POST
+@staff_view("cases.act")
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign the case (supervisors), or take it when it is unassigned (handlers)."""
+    case = _case_or_404(request, pk)
+    user = _user(request)
+    if request.POST.get("take") == "1":
+        assignee: User | None = user
+        responsible = False
+    else:
+        form = AssignForm(request.POST, case=case, user=user)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect("cases:case", pk=pk)
+        assignee = form.cleaned_data["assignee"]
+        responsible = form.cleaned_data["responsible"]
+    try:
+        case_assign(case=case, assignee=assignee, by=user, responsible=responsible)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The assignment was saved."))
     return redirect("cases:case", pk=pk)
 
 

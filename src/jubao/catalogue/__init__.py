@@ -9,6 +9,7 @@ Everything that handles reports reads its items, time limits and measures from h
 from jubao.catalogue.entities import (
     Area,
     Catalogue,
+    Escalation,
     Measure,
     Referral,
     RefusalReason,
@@ -30,6 +31,7 @@ __all__ = [
     "Area",
     "Catalogue",
     "CatalogueError",
+    "Escalation",
     "Issue",
     "Measure",
     "Referral",

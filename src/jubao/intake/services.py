@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jubao.accounts.models import User
-from jubao.cases.deadlines import Clock
+from jubao.cases.clocks import clocks_refresh, clocks_start
 from jubao.cases.models import FINISHED, Case
 from jubao.cases.services import case_transition
 from jubao.cases.workflow import REPORTER, Move
-from jubao.catalogue import ReportItem, Stage
+from jubao.catalogue import Stage
 from jubao.conf import key_material
 from jubao.errors import DomainError, NotFound
 from jubao.intake import receipts
@@ -117,18 +117,10 @@ def _open_case_for(keys: list[str]) -> Case | None:
     )
 
 
-def _start_clocks(item: ReportItem) -> dict[str, dict[str, object]]:
-    """The acceptance and overall clocks start when the first report of a case arrives."""
-    now = timezone.now()
-    return {
-        str(stage): Clock(started_at=now, limit=item.time_limit(stage)).to_dict()
-        for stage in (Stage.ACCEPTANCE, Stage.OVERALL)
-    }
-
-
 def _new_case(clean: CleanDraft, route: Triage) -> Case:
-    return Case.objects.create(
-        clocks=_start_clocks(clean.item),
+    """A case for a report about a new target; its acceptance and overall clocks start now."""
+    case = Case(
+        clocks=clocks_start(clean.item.code, (Stage.ACCEPTANCE, Stage.OVERALL), timezone.now()),
         reference=_reference("A"),
         item_code=clean.item.code,
         track=route.track,
@@ -137,6 +129,9 @@ def _new_case(clean: CleanDraft, route: Triage) -> Case:
         platform=route.platform,
         **clean.catalogue.stamp(),
     )
+    clocks_refresh(case)
+    case.save(force_insert=True)
+    return case
 
 
 def _store_evidence(

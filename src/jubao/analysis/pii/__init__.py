@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import date
 from operator import attrgetter
 
+from ._checks import valid_id_number, valid_uscc
 from ._gate import families, families_many
 from ._model import KINDS, NUMBER, PRIORITY, SPECIAL, Finding
 from ._normalise import normalise
@@ -29,6 +30,8 @@ __all__ = [
     "redact",
     "scan",
     "scan_many",
+    "valid_id_number",
+    "valid_uscc",
 ]
 
 # Mask text per kind: a bracketed Chinese label, so staff can still see what was removed.
