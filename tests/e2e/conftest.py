@@ -68,3 +68,39 @@ def axe_violations(page) -> list[dict]:
     page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def new_page(browser, *, mobile: bool = False):
+    """A page in a fresh context (no cookies, no session), as a zh-CN browser; close its context."""
+    options: dict = {"bypass_csp": True, "locale": "zh-CN"}
+    if mobile:
+        options |= {
+            "viewport": {"width": 390, "height": 844},
+            "is_mobile": True,
+            "has_touch": True,
+            "device_scale_factor": 2,
+        }
+    return browser.new_context(**options).new_page()
+
+
+def staff_page(browser, base_url: str, user, password: str):
+    """A fresh page signed in through the real login page: password, then a TOTP code.
+
+    The user gets a confirmed authenticator whose current code the test computes, as the app on
+    their phone would. Sign each user in once per test: django-otp refuses a code used twice.
+    """
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="e2e", confirmed=True)
+    page = new_page(browser)
+    page.goto(base_url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base_url + "/accounts/second-factor/")
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+    page.fill("#id_token", f"{code:0{device.digits}d}")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base_url + "/workbench/")
+    return page
