@@ -117,3 +117,11 @@ def test_the_case_page_shows_every_clock(verified_client, cast, make_case):
     page = verified_client(cast["intake"]).get(f"/workbench/cases/{case.pk}/").content.decode()
     assert 'data-stage="acceptance" data-state="overdue"' in page
     assert 'data-stage="overall" data-state="overdue"' in page
+
+
+def test_the_menu_offers_supervision_only_to_those_allowed(verified_client, cast, client):
+    page = verified_client(cast["supervisor"]).get("/workbench/cases/").content.decode()
+    assert 'href="/workbench/cases/supervision/"' in page
+    client.logout()
+    page = verified_client(cast["intake"]).get("/workbench/cases/").content.decode()
+    assert '<li><a href="/workbench/cases/supervision/">' not in page
