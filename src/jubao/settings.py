@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jubao.intake",
     "jubao.custody",
     "jubao.notify",
+    "jubao.platforms",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -259,6 +260,13 @@ MAILERS = {
     }
 }
 DEFAULT_FROM_EMAIL = env_str("JUBAO_EMAIL_FROM", "jubao@localhost")
+
+# Platform API (docs/platform-api.md): lifetime of a request signature and tolerated clock skew
+# (seconds); webhook timeout (seconds) and attempts before a webhook fails permanently.
+JUBAO_PLATFORM_SIGNATURE_MAX_AGE = env_int("JUBAO_PLATFORM_SIGNATURE_MAX_AGE", 300, minimum=10)
+JUBAO_PLATFORM_CLOCK_SKEW = env_int("JUBAO_PLATFORM_CLOCK_SKEW", 30, minimum=0)
+JUBAO_WEBHOOK_TIMEOUT = env_int("JUBAO_WEBHOOK_TIMEOUT", 10, minimum=1)
+JUBAO_WEBHOOK_MAX_ATTEMPTS = env_int("JUBAO_WEBHOOK_MAX_ATTEMPTS", 12, minimum=1)
 
 # The office this instance belongs to: reports about unknown platforms are handled here.
 JUBAO_OFFICE_CODE = env_str("JUBAO_OFFICE_CODE", "000000")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/platform/", include("jubao.platforms.urls")),
     path("api/v1/", api.urls),
     path("backoffice/", admin.site.urls),
 ]
