@@ -143,3 +143,19 @@ def report_body(pow_solution) -> Callable[..., dict]:
         return body
 
     return make
+
+
+@pytest.fixture
+def cast(make_user) -> dict:
+    """One user per role the workflow knows (and two more reviewers for discussions)."""
+    people = {
+        "intake": make_user("w_intake", Role.INTAKE),
+        "reviewer": make_user("w_reviewer", Role.REVIEWER),
+        "disposal": make_user("w_disposal", Role.DISPOSAL),
+        "approver": make_user("w_approver", Role.APPROVER, level=3),
+        "approver2": make_user("w_approver2", Role.APPROVER, level=3),
+        "supervisor": make_user("w_supervisor", Role.SUPERVISOR),
+        "member2": make_user("w_member2", Role.REVIEWER),
+        "member3": make_user("w_member3", Role.REVIEWER),
+    }
+    return people

@@ -16,6 +16,8 @@ from jubao.cases.api import router as cases_router
 from jubao.catalogue.api import router as catalogue_router
 from jubao.errors import DomainError
 from jubao.intake.api import router as intake_router
+from jubao.measures.api import router as measures_router
+from jubao.platforms.api import router as platform_router
 
 api = NinjaAPI(
     title="jubao API",
@@ -26,6 +28,8 @@ api = NinjaAPI(
 api.add_router("/catalogue", catalogue_router)
 api.add_router("", intake_router)
 api.add_router("", cases_router)
+api.add_router("/platform", platform_router)
+api.add_router("/platform", measures_router)
 
 
 @api.exception_handler(DomainError)

@@ -33,12 +33,19 @@ def serve(argv: list[str]) -> None:
     run()
 
 
+HYPHENATED = {"simulate-platform": "simulate_platform"}
+
+
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jubao.settings")
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         serve(sys.argv[2:])
         return
     from django.core.management import execute_from_command_line
+
+    # Commands are documented with hyphens; Django's command modules use underscores.
+    if len(sys.argv) > 1 and sys.argv[1] in HYPHENATED:
+        sys.argv[1] = HYPHENATED[sys.argv[1]]
 
     execute_from_command_line(sys.argv)
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "jubao.cases",
     "jubao.intake",
     "jubao.custody",
+    "jubao.measures",
     "jubao.notify",
     "jubao.platforms",
     "django.contrib.admin",
@@ -227,6 +228,12 @@ JUBAO_LEDGER_CHECKPOINT_MINUTES = env_int("JUBAO_LEDGER_CHECKPOINT_MINUTES", 10,
 JUBAO_VAULT_KEY_PROVIDER = env_str("JUBAO_VAULT_KEY_PROVIDER", "jubao.vault.keys.LocalKeyProvider")
 # Identity reveal: how long an approved request lets its requester see the reporter's identity.
 JUBAO_REVEAL_HOURS = env_int("JUBAO_REVEAL_HOURS", 24, minimum=1)
+# Measures (docs/measures.md): the catalogue measure a time-limited private measure or a dispute
+# label becomes when the facts are settled as infringing; days a blacklist entry lasts when its
+# measure has no period; blacklist checks a platform may make (django-ratelimit style rate).
+JUBAO_MEASURE_REMOVAL = env_str("JUBAO_MEASURE_REMOVAL", "content.remove")
+JUBAO_BLACKLIST_DAYS = env_int("JUBAO_BLACKLIST_DAYS", 365, minimum=1)
+JUBAO_RATE_BLACKLIST_CHECK = env_str("JUBAO_RATE_BLACKLIST_CHECK", "600/m")
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.
 for _name in (

@@ -11,6 +11,8 @@ urlpatterns = [
     path("workbench/intake/", include("jubao.intake.staff_urls")),
     path("workbench/cases/", include("jubao.cases.urls")),
     path("workbench/custody/", include("jubao.custody.urls")),
+    path("workbench/measures/", include("jubao.measures.urls")),
+    path("workbench/platform/", include("jubao.platforms.workbench_urls")),
     path("account/", include("jubao.intake.account_urls")),
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),

@@ -9,7 +9,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from jubao.accounts.models import Role
 from jubao.cases.clocks import clocks_start
 from jubao.cases.models import Approval, Case, CaseStatus, Deliberation, Judgement, Proposal, Vote
 from jubao.cases.workflow import STEPS
@@ -21,22 +20,6 @@ ITEM = "personal.doxxing"
 @pytest.fixture(autouse=True)
 def _easy(easy_pow_and_no_rate_limits):
     """Case tests that file reports solve cheap challenges and meet no rate limit."""
-
-
-@pytest.fixture
-def cast(make_user) -> dict:
-    """One user per role the workflow knows (and two more reviewers for discussions)."""
-    people = {
-        "intake": make_user("w_intake", Role.INTAKE),
-        "reviewer": make_user("w_reviewer", Role.REVIEWER),
-        "disposal": make_user("w_disposal", Role.DISPOSAL),
-        "approver": make_user("w_approver", Role.APPROVER, level=3),
-        "approver2": make_user("w_approver2", Role.APPROVER, level=3),
-        "supervisor": make_user("w_supervisor", Role.SUPERVISOR),
-        "member2": make_user("w_member2", Role.REVIEWER),
-        "member3": make_user("w_member3", Role.REVIEWER),
-    }
-    return people
 
 
 def _path(target: str) -> list[str]:

@@ -19,6 +19,8 @@ from jubao.accounts.models import Role
 from jubao.cases.models import Approval, Case, CaseStatus, Disposal, Judgement
 from jubao.catalogue import get_catalogue
 from jubao.intake.models import EventKind, Report
+from jubao.platforms.models import Transfer
+from jubao.platforms.services import EvidenceFile, transfer_report
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import axe_violations, new_page, staff_page
 from tests.intake.conftest import png_bytes
@@ -196,6 +198,15 @@ def test_the_closed_loop_from_report_to_evaluation(
 
     open_case(disposal, base, case)
     make_move(disposal, "start_disposal", "disposing")
+    # The platform carries the measure out and reports through its API (tested on its own in
+    # tests/platforms); here its report is made directly, and the office then verifies it.
+    transfer = Transfer.objects.get(case=case)
+    transfer_report(
+        transfer=transfer,
+        note="已删除该帖子",
+        evidence=[EvidenceFile("removed.png", png_bytes())],
+    )
+    disposal.reload()
     make_move(disposal, "dispose", "disposed", note="平台已删除帖子")
     assert_told(reporter, "disposed")
 

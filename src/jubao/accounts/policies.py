@@ -117,6 +117,8 @@ POLICIES: dict[str, Policy] = {
         _policy("evidence.view", OFFICE_ROLES),
         _policy("cases.assign", {Role.SUPERVISOR}),
         _policy("cases.supervise", {Role.SUPERVISOR, Role.AUDITOR}),
+        _policy("blacklist.manage", {Role.SUPERVISOR, Role.APPROVER}),
+        _policy("platform.work", {Role.PLATFORM}, by_jurisdiction=False),
     ]
 }
 

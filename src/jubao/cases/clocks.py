@@ -34,6 +34,8 @@ __all__ = [
     "CHANGES",
     "ClockRow",
     "clock_rows",
+    "clock_start",
+    "clock_stop",
     "clocks_apply",
     "clocks_refresh",
     "clocks_start",
@@ -138,6 +140,25 @@ def clocks_apply(case: Case, move: str, now: datetime) -> None:
     clocks.update(clocks_start(case.item_code, fresh, now))
     case.clocks = clocks
     clocks_refresh(case)
+
+
+def clock_start(case: Case, stage: Stage, now: datetime) -> None:
+    """Start `stage`'s clock unless it runs already (outside the move table: platform handling).
+    The caller saves the case."""
+    if not _running(case.clocks.get(str(stage))):
+        case.clocks = {**case.clocks, **clocks_start(case.item_code, (stage,), now)}
+        clocks_refresh(case)
+
+
+def clock_stop(case: Case, stage: Stage, now: datetime) -> None:
+    """Stop `stage`'s clock if it runs. The caller saves the case."""
+    data = case.clocks.get(str(stage))
+    if _running(data):
+        clock, _stopped = _load(data)
+        if clock.paused_at is not None:
+            clock = clock.resume(max(now, clock.paused_at))
+        case.clocks = {**case.clocks, str(stage): _dump(clock, now)}
+        clocks_refresh(case)
 
 
 def clocks_refresh(case: Case) -> None:

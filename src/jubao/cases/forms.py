@@ -37,8 +37,21 @@ class MoveForm(forms.Form):
             },
             Move.TRANSFER: lambda: {
                 "office": forms.ModelChoiceField(
-                    label=_("Office"), queryset=Office.objects.exclude(pk=case.jurisdiction_id)
-                )
+                    label=_("Office"),
+                    queryset=Office.objects.exclude(pk=case.jurisdiction_id),
+                    required=False,
+                ),
+                **(
+                    {
+                        "to_platform": forms.BooleanField(
+                            label=_("Hand the case to %(platform)s instead")
+                            % {"platform": getattr(case.platform, "name", "")},
+                            required=False,
+                        )
+                    }
+                    if case.platform_id
+                    else {}
+                ),
             },
             Move.MERGE: lambda: {
                 "into": forms.CharField(label=_("Reference of the case"), max_length=32)
@@ -206,3 +219,9 @@ class BulkForm(forms.Form):
         if data.get("action") == "assign" and not data.get("assignee"):
             self.add_error("assignee", _("Choose whom to assign the cases to."))
         return data
+
+
+class AnswerForm(forms.Form):
+    """An officer's answer to a platform's question about a transfer."""
+
+    answer = forms.CharField(label=_("Answer to the platform"), widget=TEXT, max_length=4000)

@@ -83,6 +83,9 @@ def refusal_reason(ctx: Context) -> None:
 
 
 def transfer_target(ctx: Context) -> None:
+    if ctx.params.get("to_platform"):
+        _transfer_to_platform(ctx)
+        return
     office = ctx.params.get("office")
     if not isinstance(office, Office) or office == ctx.case.jurisdiction:
         raise DomainError(_("Choose the office to transfer to."), code="required", field="office")
@@ -90,6 +93,22 @@ def transfer_target(ctx: Context) -> None:
     ctx.case.jurisdiction = office
     ctx.message = _("Your report was passed to %(office)s, which is responsible for it.") % {
         "office": office.name
+    }
+
+
+def _transfer_to_platform(ctx: Context) -> None:
+    """Hand the whole case to its platform, which handles it under its own rules and reports."""
+    from jubao.platforms.services import transfer_send
+
+    platform = ctx.case.platform
+    if platform is None:
+        raise DomainError(
+            _("This case has no platform to transfer it to."), code="no_platform", field="office"
+        )
+    transfer_send(case=ctx.case, platform=platform)
+    ctx.record = {"platform": platform.pk}
+    ctx.message = _("Your report was passed to %(platform)s, which will handle it and report.") % {
+        "platform": platform.name
     }
 
 
@@ -255,6 +274,8 @@ def approval(ctx: Context) -> None:
 
 
 def approvals_complete(ctx: Context) -> None:
+    from jubao.measures.services import measures_order
+
     current = _open_proposal(ctx.case)
     given = current.approvals.filter(level__gte=current.level_required).count()
     if given < current.approvals_required:
@@ -263,15 +284,35 @@ def approvals_complete(ctx: Context) -> None:
             % {"given": given, "needed": current.approvals_required},
             code="approvals_missing",
         )
+    if not current.measures.exists():
+        ordered = measures_order(case=ctx.case, proposal=current)
+        sent = sum(1 for m in ordered if m.platform_id and m.target_kind != "subject")
+        ctx.record = {"measures": len(ordered), "to_platform": sent}
+        if sent:
+            ctx.message = _("%(platform)s has been told to carry out the measure.") % {
+                "platform": ctx.case.platform.name if ctx.case.platform else ""
+            }
 
 
 def imposer(ctx: Context) -> None:
+    from jubao.measures.models import MeasureStatus
+    from jubao.measures.services import measure_applied
+    from jubao.platforms.models import OPEN_TRANSFER
+
     current = _open_proposal(ctx.case)
     judge = current.judgement.judge
     if ctx.actor == judge:
         raise DomainError(
             _("The judge of a case may not impose its measure."), code="separation_of_duties"
         )
+    if current.measures.filter(transfer__status__in=OPEN_TRANSFER).exists():
+        raise DomainError(
+            _("The platform has not reported that it carried out the measure yet."),
+            code="platform_pending",
+        )
+    # Measures the office carries out itself are in force from now.
+    for measure in current.measures.filter(status=MeasureStatus.ORDERED, transfer__isnull=True):
+        measure_applied(measure=measure)
     assert ctx.actor is not None
     Disposal.objects.create(
         case=ctx.case,

@@ -12,4 +12,10 @@ urlpatterns = [
     path("<int:pk>/move/<slug:name>/", views.move, name="move"),
     path("<int:pk>/vote/", views.vote, name="vote"),
     path("evidence/<uuid:ref>/", views.evidence, name="evidence"),
+    path(
+        "<int:pk>/transfers/<uuid:ref>/answer/",
+        views.transfer_answer_view,
+        name="transfer_answer",
+    ),
+    path("transfer-evidence/<uuid:ref>/", views.transfer_evidence, name="transfer_evidence"),
 ]

@@ -18,7 +18,7 @@ from jubao.accounts.models import Platform, User
 from jubao.accounts.policies import policy, roles_of, staff_view
 from jubao.cases.clocks import clock_rows
 from jubao.cases.escalation import escalations
-from jubao.cases.forms import AssignForm, BulkForm, MoveForm, VoteForm
+from jubao.cases.forms import AnswerForm, AssignForm, BulkForm, MoveForm, VoteForm
 from jubao.cases.models import Case, CaseStatus
 from jubao.cases.selectors import (
     QueueFilters,
@@ -43,6 +43,9 @@ from jubao.intake.models import Evidence
 from jubao.intake.storage import evidence_read
 from jubao.ledger.models import LedgerEntry
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
+from jubao.measures.views import measures_panel
+from jubao.platforms.models import TransferEvidence
+from jubao.platforms.services import transfer_answer
 
 
 def _user(request: HttpRequest) -> User:
@@ -169,6 +172,11 @@ def case_page(request: HttpRequest, pk: int, failed: MoveForm | None = None) -> 
         "escalations": escalations(case, now),
         "assign_form": AssignForm(case=case, user=user) if case.is_open else None,
         **custody_panel(request, case),
+        **measures_panel(request, case),
+        "transfers": case.transfers.select_related("platform", "measure").prefetch_related(
+            "events", "evidence"
+        ),
+        "answer_form": AnswerForm(),
         "may_take": case.is_open and case.assignee_id is None and bool(mine & HANDLER_ROLES),
         "perms_assign": policy("cases.assign").allows(user),
         "deliberations": case.deliberations.prefetch_related("members", "votes"),
@@ -236,6 +244,42 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, str(exc.message))
     return redirect("cases:case", pk=pk)
+
+
+@require_POST
+@staff_view("cases.act")
+def transfer_answer_view(request: HttpRequest, pk: int, ref: uuid.UUID) -> HttpResponse:
+    """Answer the question a platform asked about a transfer of this case."""
+    case = _case_or_404(request, pk)
+    transfer = case.transfers.filter(public_id=ref).first()
+    if transfer is None:
+        raise Http404
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("cases:case", pk=pk)
+    try:
+        transfer_answer(transfer=transfer, by=_user(request), answer=form.cleaned_data["answer"])
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("The answer was sent to the platform."))
+    return redirect("cases:case", pk=pk)
+
+
+@staff_view("evidence.view")
+def transfer_evidence(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
+    """The sanitised copy of a file a platform sent with its report; every view is ledgered."""
+    item = TransferEvidence.objects.select_related("transfer").filter(vault_ref=ref).first()
+    if item is None or not item.staff_media_type:
+        raise Http404
+    _case_or_404(request, item.transfer.case_id)
+    data = evidence_read(ref=item.vault_ref, variant="staff")
+    ledger_append(actor=actor_ref(request.user), action="evidence.view", ref=obj_ref(item))
+    response = HttpResponse(data, content_type=item.staff_media_type)
+    response["Content-Disposition"] = "inline"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @staff_view("evidence.view")

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, File, Form, Header, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jubao.api_errors import ERRORS
 from jubao.intake import pow
 from jubao.intake.drafts import Contact, Draft, Upload
 from jubao.intake.limits import limit_receipt_lookup, limit_submission
@@ -28,17 +29,6 @@ from jubao.intake.services import (
 from jubao.intake.timeline import status_view
 
 router = Router(tags=["reports"])
-
-
-class ErrorBody(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    errors: dict[str, list[str]] | None = None
-
-
-class ErrorOut(Schema):
-    error: ErrorBody
 
 
 class ChallengeOut(Schema):
@@ -111,9 +101,6 @@ class WithdrawIn(Schema):
 class EvaluationIn(Schema):
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=1000)
-
-
-ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
 
 @router.get("/challenge", response=ChallengeOut, summary="A proof-of-work challenge")

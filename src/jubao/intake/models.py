@@ -138,6 +138,7 @@ class EventKind(models.TextChoices):
     MESSAGE_OUT = "message_out", _("Message from the handler")
     PROOF_REQUESTED = "proof_requested", _("More proof requested")
     STATUS = "status", _("Status changed")
+    MEASURE = "measure", _("Measure carried out or changed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     EVALUATED = "evaluated", _("Result evaluated")
 

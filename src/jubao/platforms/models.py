@@ -7,6 +7,8 @@ its endpoint accepts them.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -99,3 +101,106 @@ class Webhook(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.status} {self.pk}"
+
+
+class TransferKind(models.TextChoices):
+    CASE = "case", _("Case handed to the platform")
+    MEASURE = "measure", _("Measure to carry out")
+
+
+class TransferStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    QUESTION = "question", _("Waiting for an answer to the platform's question")
+    DONE = "done", _("Done")
+    DISPUTED = "disputed", _("Disputed by the platform")
+
+
+OPEN_TRANSFER = (TransferStatus.SENT, TransferStatus.ACKNOWLEDGED, TransferStatus.QUESTION)
+
+
+class Transfer(models.Model):
+    """Work handed to a platform: a whole case, or one measure to carry out.
+
+    `payload` is what the platform is shown: the report item, the targets, the facts with
+    personal information masked, and never the reporter's identity.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("platform")
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="transfers")
+    measure = models.OneToOneField(
+        "measures.Measure",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfer",
+    )
+    kind = models.CharField(max_length=8, choices=TransferKind.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=TransferStatus.choices, default=TransferStatus.SENT
+    )
+    payload = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField(_("due"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    # The platform's own ticket number, if it gives one.
+    platform_reference = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        indexes = [
+            models.Index(fields=["platform", "status", "sent_at"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+        verbose_name = _("transfer to a platform")
+        verbose_name_plural = _("transfers to platforms")
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.kind} {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_TRANSFER
+
+
+class TransferEvent(models.Model):
+    """One message or step on a transfer: sent, acknowledged, a question and its answer, the
+    platform's report of what it did, a dispute."""
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    # "platform", or the staff member who acted.
+    by_platform = models.BooleanField(default=False)
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=16)
+    text = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["transfer", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id} {self.kind}"
+
+
+class TransferEvidence(models.Model):
+    """A file the platform sent with its report (a screenshot of the removed page...), stored
+    encrypted like reporters' evidence after the same checks."""
+
+    vault_ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="evidence")
+    name = models.CharField(max_length=100)
+    media_type = models.CharField(max_length=64)
+    staff_media_type = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id} {self.name}"

@@ -1,0 +1,20 @@
+"""The error body every JSON endpoint answers with: `{"error": {code, message, field, errors}}`."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    errors: dict[str, list[str]] | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+SIGNED_ERRORS = {**ERRORS, 401: ErrorOut}
