@@ -47,8 +47,13 @@ migrate: install
 demo: migrate
 	$(JUBAO) demo
 
+# The server, the background jobs and a simulated platform, stopped together with Ctrl-C.
 run: demo
 	$(JUBAO) collectstatic --no-input -v 0
+	@trap 'kill 0' INT TERM EXIT; \
+	$(JUBAO) workers --loop & \
+	(sleep 5; $(JUBAO) simulate-platform --platform 星河社区 --loop \
+	  --base-url http://$${JUBAO_BIND:-127.0.0.1:8000}) & \
 	$(JUBAO) serve
 
 serve:

@@ -125,3 +125,18 @@ def test_the_menu_offers_supervision_only_to_those_allowed(verified_client, cast
     client.logout()
     page = verified_client(cast["intake"]).get("/workbench/cases/").content.decode()
     assert '<li><a href="/workbench/cases/supervision/">' not in page
+
+
+def test_the_demo_walks_a_case_to_its_platform(offices):
+    from jubao.accounts import demo as accounts_demo
+    from jubao.cases import demo as cases_demo
+    from jubao.intake import demo as intake_demo
+    from jubao.platforms.models import Transfer
+
+    accounts_demo.load()
+    intake_demo.load()
+    reference = cases_demo.load()
+    case = Case.objects.get(reference=reference)
+    assert case.status == "disposing" and case.platform.name == cases_demo.DEMO_PLATFORM
+    assert Transfer.objects.filter(case=case).exists()
+    assert cases_demo.load() is None or cases_demo.load() != reference

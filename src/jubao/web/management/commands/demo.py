@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from jubao.accounts import demo as accounts_demo
+from jubao.cases import demo as cases_demo
 from jubao.intake import demo as intake_demo
 from jubao.intake.receipts import display
 
@@ -26,6 +27,13 @@ class Command(BaseCommand):
             self.stdout.write("Demo reports (follow one at /receipt/ with its receipt code):")
             for entry in receipts:
                 self.stdout.write(f"  {entry.reference}  {display(entry.receipt)}  {entry.item}")
+        handed = cases_demo.load()
+        if handed:
+            self.stdout.write(
+                f"Case {handed} is approved and waits for its platform: run "
+                f"`.venv/bin/jubao simulate-platform --platform {cases_demo.DEMO_PLATFORM}` "
+                "(make run does)."
+            )
         self.stdout.write(
             "Staff sign-in asks for a one-time code: add the key to an authenticator app, "
             "or print the current code with `.venv/bin/jubao totp USERNAME`."
