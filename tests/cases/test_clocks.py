@@ -28,8 +28,10 @@ def _deadline(case: Case, stage: Stage) -> datetime:
 
 
 def test_every_move_that_ends_a_case_stops_every_clock():
-    for move in (Move.REFUSE, Move.TRANSFER, Move.MERGE, Move.WITHDRAW, Move.CLOSE, Move.ANSWER):
+    for move in (Move.REFUSE, Move.MERGE, Move.WITHDRAW, Move.CLOSE, Move.ANSWER):
         assert set(CHANGES[move].stop) == set(Stage)
+    # A transfer leaves only the platform's clock running (a case handed to its platform).
+    assert set(CHANGES[Move.TRANSFER].stop) == set(Stage) - {Stage.PLATFORM_TRANSFER}
 
 
 def test_a_new_report_starts_the_acceptance_and_overall_clocks(client, report_body, offices):

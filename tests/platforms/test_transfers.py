@@ -213,3 +213,26 @@ def test_officers_answer_questions_and_see_the_platform_files_on_the_case_page(
     shown = client.get(f"/workbench/cases/transfer-evidence/{evidence.vault_ref}/")
     assert shown.status_code == 200 and shown["Content-Type"] == evidence.staff_media_type
     assert shown["Cache-Control"] == "private, no-store"
+
+
+def test_a_case_handed_to_its_platform_stays_supervised_until_it_answers(
+    api, client, report_body, cast
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jubao.cases.selectors import supervision_list
+
+    client.post("/api/v1/reports", report_body(), content_type="application/json")
+    case = Report.objects.get().case
+    case = case_transition(case=case, move=Move.TRANSFER, actor=cast["intake"], to_platform=True)
+    assert case.clocks["platform_transfer"]["stopped_at"] is None
+    assert case.clocks["acceptance"]["stopped_at"] is not None
+    later = timezone.now() + timedelta(days=30)
+    assert case in supervision_list(cast["supervisor"], now=later)
+    transfer = Transfer.objects.get(case=case)
+    api("POST", f"/transfers/{transfer.public_id}/dispute", {"reason": "不属于本平台"})
+    case.refresh_from_db()
+    assert case.due_at is None
+    assert case not in supervision_list(cast["supervisor"], now=later)

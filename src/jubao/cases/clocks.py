@@ -54,11 +54,14 @@ class ClockChange:
 
 
 _STOP_ALL = ClockChange(stop=ALL_STAGES)
+# A transfer ends the office's own stages; the platform's clock (started when the case is handed
+# to a platform) keeps running until the platform answers.
+_OFFICE_STAGES = tuple(s for s in ALL_STAGES if s is not Stage.PLATFORM_TRANSFER)
 
 CHANGES: dict[Move, ClockChange] = {
     Move.ACCEPT: ClockChange(stop=(Stage.ACCEPTANCE,), start=(Stage.REVIEW,)),
     Move.REFUSE: _STOP_ALL,
-    Move.TRANSFER: _STOP_ALL,
+    Move.TRANSFER: ClockChange(stop=_OFFICE_STAGES),
     Move.MERGE: _STOP_ALL,
     Move.START_REVIEW: ClockChange(start=(Stage.REVIEW,)),
     Move.REQUEST_PROOF: ClockChange(

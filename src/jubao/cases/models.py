@@ -45,6 +45,11 @@ FINISHED = frozenset(
 )
 
 
+# Finished cases that supervision no longer watches. A case handed to a platform stays watched
+# until the platform answers: its platform clock keeps running after the transfer.
+UNWATCHED = FINISHED - {CaseStatus.TRANSFERRED}
+
+
 class Case(models.Model):
     """One incident: its reports, its jurisdiction, its track and priority, its state."""
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from jubao.accounts.models import User
 from jubao.accounts.policies import policy
-from jubao.cases.models import FINISHED, Case, CaseStatus
+from jubao.cases.models import FINISHED, UNWATCHED, Case, CaseStatus
 from jubao.catalogue import Track
 from jubao.errors import NotFound
 from jubao.intake.models import Report
@@ -131,7 +131,7 @@ def page_of(cases: QuerySet[Case], number: Any, size: int = PAGE_SIZE) -> Page:
 def supervision_list(user: User, *, now: datetime | None = None) -> QuerySet[Case]:
     """Open cases past a deadline or past 75 % of one, the most overdue first."""
     now = now or timezone.now()
-    cases = cases_for_user(user).exclude(status__in=FINISHED)
+    cases = cases_for_user(user).exclude(status__in=UNWATCHED)
     return cases.filter(warn_at__lte=now).order_by("due_at", "pk")
 
 

@@ -21,7 +21,7 @@ from jubao.accounts.models import Role, User
 from jubao.accounts.policies import has_role, policy, roles_of
 from jubao.cases.clocks import clocks_apply, stage_overdue
 from jubao.cases.guards import GUARDS, Context
-from jubao.cases.models import FINISHED, Case, CaseEvent, CaseStatus, Deliberation, Vote
+from jubao.cases.models import FINISHED, UNWATCHED, Case, CaseEvent, CaseStatus, Deliberation, Vote
 from jubao.cases.workflow import REPORTER, SYSTEM, Move, transition_for
 from jubao.catalogue import Stage
 from jubao.errors import DomainError, Forbidden
@@ -302,7 +302,7 @@ def cases_watch(now: datetime | None = None) -> WatchResult:
     late = Case.objects.filter(due_at__lte=now).filter(
         Q(overdue_notified_at__isnull=True) | Q(overdue_notified_at__lt=F("due_at"))
     )
-    for case in late.exclude(status__in=FINISHED).iterator():
+    for case in late.exclude(status__in=UNWATCHED).iterator():
         with transaction.atomic():
             locked = Case.objects.select_for_update().get(pk=case.pk)
             if locked.overdue_notified_at and locked.overdue_notified_at >= (locked.due_at or now):

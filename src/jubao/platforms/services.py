@@ -107,6 +107,18 @@ def _notify(transfer: Transfer, event: str) -> None:
     )
 
 
+CLOCK_FIELDS = ["clocks", "due_at", "warn_at", "overdue_notified_at"]
+
+
+def _platform_answered(case_id: int, now: datetime) -> Case:
+    """Stop the case's platform clock once no transfer of it waits for the platform."""
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if not case.transfers.filter(status__in=OPEN_TRANSFER).exists():
+        clock_stop(case, Stage.PLATFORM_TRANSFER, now)
+        case.save(update_fields=CLOCK_FIELDS)
+    return case
+
+
 def _tell_reporters(case: Case, message: str) -> None:
     ReportEvent.objects.bulk_create(
         ReportEvent(report=r, kind=EventKind.MEASURE, body=message)
@@ -131,10 +143,9 @@ def transfer_send(
         due_at=due_at(now, limit).at,
     )
     _event(transfer, "sent")
-    if measure is not None:
-        # `case` is the instance the calling move holds locked and saves again: change it.
-        clock_start(case, Stage.PLATFORM_TRANSFER, now)
-        case.save(update_fields=["clocks", "due_at", "warn_at", "overdue_notified_at"])
+    # `case` is the instance the calling move holds locked and saves again: change it.
+    clock_start(case, Stage.PLATFORM_TRANSFER, now)
+    case.save(update_fields=CLOCK_FIELDS)
     ledger_append(
         actor="system",
         action="transfer.send",
@@ -312,10 +323,7 @@ def transfer_report(
     )
     if locked.measure is not None:
         measure_applied(measure=locked.measure, at=now)
-    case = Case.objects.select_for_update().get(pk=locked.case_id)
-    if not case.transfers.filter(status__in=OPEN_TRANSFER, kind=TransferKind.MEASURE).exists():
-        clock_stop(case, Stage.PLATFORM_TRANSFER, now)
-        case.save(update_fields=["clocks", "due_at", "warn_at", "overdue_notified_at"])
+    case = _platform_answered(locked.case_id, now)
     ledger_append(
         actor=_platform_actor(locked.platform, by),
         action="transfer.report",
@@ -340,6 +348,7 @@ def transfer_dispute(*, transfer: Transfer, reason: str, by: User | None = None)
     if locked.measure is not None:
         Measure.objects.filter(transfer=locked).update(status=MeasureStatus.FAILED)
     _event(locked, "dispute", platform=True, by=by, text=text)
+    _platform_answered(locked.case_id, timezone.now())
     ledger_append(
         actor=_platform_actor(locked.platform, by), action="transfer.dispute", ref=obj_ref(locked)
     )
