@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from jubao.cases.api import router as cases_router
 from jubao.catalogue.api import router as catalogue_router
@@ -41,6 +41,16 @@ def _field(location: list[Any]) -> str:
     # ninja reports ("body", "payload", "targets", 0, "url"); the client knows only the tail.
     parts = [str(p) for p in location if p not in ("body", "payload", "header", "query", "form")]
     return ".".join(parts)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """django-ninja's own refusals (a body that is not JSON...) in the same shape as ours."""
+    if exc.status_code == 400:
+        body = {"code": "invalid_request", "message": gettext("The request is not valid.")}
+    else:
+        body = {"code": f"http_{exc.status_code}", "message": str(exc)}
+    return api.create_response(request, {"error": body}, status=exc.status_code)
 
 
 @api.exception_handler(ValidationError)

@@ -59,7 +59,7 @@ def subject_key(number: str) -> str:
     return blind_index(purpose="cases.subject", value=number)
 
 
-def offences_record(judgement: Judgement, subject: str = "") -> int:
+def offences_record(judgement: Judgement, subject: str = "", subject_check: str = "") -> int:
     """Count the judgement's offences against each account of the case; returns how many."""
     keys = sorted(account_keys(judgement.case))
     Offence.objects.bulk_create(
@@ -68,6 +68,7 @@ def offences_record(judgement: Judgement, subject: str = "") -> int:
             case=judgement.case,
             account_key=key,
             subject_key=subject,
+            subject_check=subject_check,
             malicious=judgement.malicious,
             at=judgement.at,
         )

@@ -145,8 +145,11 @@ def judgement(ctx: Context) -> None:
             _("This result is not allowed for this item."), code="invalid", field="result"
         )
     reasons = _need(ctx, "reasons", _("Give the reasons for the judgement."))
-    subject = ctx.params.get("subject") or ""
-    subject = subject_key(subject) if subject and result != "not_infringing" else ""
+    from jubao.measures.checkhash import check_hash
+
+    number = (ctx.params.get("subject") or "") if result != "not_infringing" else ""
+    subject = subject_key(number) if number else ""
+    subject_check = check_hash("subject", number) if number else ""
     assert ctx.actor is not None
     judged = Judgement.objects.create(
         case=ctx.case,
@@ -155,7 +158,7 @@ def judgement(ctx: Context) -> None:
         reasons=reasons,
         malicious=bool(ctx.params.get("malicious")) and result != "not_infringing",
     )
-    offences = offences_record(judged, subject) if result != "not_infringing" else 0
+    offences = offences_record(judged, subject, subject_check) if result != "not_infringing" else 0
     flags = sorted({h.flag for h in escalations(ctx.case) if h.flag} | set(ctx.case.flags))
     ctx.case.flags = flags
     ctx.record = {"result": result, "offences": offences, "flags": flags}

@@ -272,6 +272,9 @@ class Offence(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="offences")
     account_key = models.CharField(max_length=64)
     subject_key = models.CharField(max_length=64, blank=True)
+    # The blacklist check hash of the subject (jubao.measures.checkhash), made while the number
+    # is at hand, so that a later blacklist entry can be checked by platforms.
+    subject_check = models.CharField(max_length=64, blank=True)
     # The measure finally imposed for this offence (set by the disposal): repeat rules count
     # earlier offences that ended with their own measure.
     measure_code = models.CharField(max_length=48, blank=True)

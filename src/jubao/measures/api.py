@@ -7,6 +7,7 @@ measures it was asked to carry out; the blacklist check answers yes or no and no
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Literal
 
@@ -17,6 +18,7 @@ from jubao.accounts.models import Platform
 from jubao.api_errors import SIGNED_ERRORS as ERRORS
 from jubao.errors import NotFound
 from jubao.measures.blacklist import blacklist_check
+from jubao.measures.checkhash import VERSION, check_key
 from jubao.measures.lifecycle import label_response_submit
 from jubao.measures.models import Measure
 from jubao.platforms.api import PlatformSignature
@@ -70,10 +72,23 @@ def response_statement(request: HttpRequest, id: uuid.UUID, payload: StatementIn
     return StatementOut(id=measure.public_id, response_status=measure.response_status)
 
 
+class CheckKeyOut(Schema):
+    version: str
+    key: str  # base64
+
+
+@router.get("/blacklist/key", response={200: CheckKeyOut, **ERRORS}, summary="Check key")
+def check_key_view(request: HttpRequest) -> CheckKeyOut:
+    """The key to compute check hashes with (see docs/measures.md); keep it secret."""
+    _platform(request)
+    return CheckKeyOut(version=VERSION, key=base64.b64encode(check_key()).decode())
+
+
 @router.post("/blacklist/check", response={200: CheckOut, **ERRORS}, summary="Blacklist check")
 def check(request: HttpRequest, payload: CheckIn) -> CheckOut:
-    """Whether an account or a subject is on the blacklist now, asked by its keyed hash (64
-    hexadecimal characters). The answer is only yes or no; every check is recorded, and checks
+    """Whether an account or a subject is on the blacklist now, asked by its check hash (64
+    hexadecimal characters, computed with the check key; an account is looked up among the asking
+    platform's accounts). The answer is only yes or no; every check is recorded, and checks
     beyond the platform's rate are refused with 429."""
     listed = blacklist_check(platform=_platform(request), kind=payload.kind, key=payload.key)
     return CheckOut(listed=listed)

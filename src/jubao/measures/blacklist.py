@@ -25,6 +25,7 @@ from jubao.accounts.models import Platform, User
 from jubao.cases.models import Offence
 from jubao.errors import DomainError
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
+from jubao.measures.checkhash import check_hash
 from jubao.measures.models import (
     AppealStatus,
     BlacklistEntry,
@@ -61,11 +62,15 @@ def entries_in_force(now: datetime | None = None):
     return BlacklistEntry.objects.filter(lifted_at__isnull=True, expires_at__gt=now)
 
 
-def _keys(measure: Measure) -> list[str]:
+def _keys(measure: Measure) -> list[tuple[str, str]]:
+    """(blacklist key, check hash) pairs of the measure's target."""
     if measure.target_kind == BlacklistKind.ACCOUNT:
-        return [measure.target_key] if measure.target_key else []
+        account = measure.target.get("account_id") or measure.target.get("account_name") or ""
+        if not measure.target_key:
+            return []
+        return [(measure.target_key, check_hash("account", account) if account else "")]
     offences = Offence.objects.filter(case=measure.case).exclude(subject_key="")
-    return sorted(set(offences.values_list("subject_key", flat=True)))
+    return sorted(set(offences.values_list("subject_key", "subject_check")))
 
 
 def blacklist_from_measure(*, measure: Measure, at: datetime) -> list[BlacklistEntry]:
@@ -92,11 +97,17 @@ def blacklist_from_measure(*, measure: Measure, at: datetime) -> list[BlacklistE
         measure.save(update_fields=["ends_at"])
     reason = measure.proposal.reasons if measure.proposal else measure.code
     entries = []
-    for key in keys:
+    platform = measure.platform if kind == BlacklistKind.ACCOUNT else None
+    for key, check in keys:
         entry = entries_in_force(at).select_for_update().filter(kind=kind, key=key).first()
         if entry is None:
             entry = BlacklistEntry.objects.create(
-                kind=kind, key=key, reason=reason, expires_at=measure.ends_at
+                kind=kind,
+                key=key,
+                check_hash=check,
+                platform=platform,
+                reason=reason,
+                expires_at=measure.ends_at,
             )
         elif entry.expires_at < measure.ends_at:
             entry.expires_at = measure.ends_at
@@ -222,7 +233,8 @@ def _over_limit(platform: Platform) -> bool:
 
 @transaction.atomic
 def blacklist_check(*, platform: Platform, kind: str, key: str) -> bool:
-    """Whether `key` (a keyed hash) of `kind` is on the blacklist now: yes or no, nothing more.
+    """Whether `key` (a check hash, see checkhash.py) of `kind` is on the blacklist now: yes or no,
+    nothing more; an account is looked up among the asking platform's accounts only.
     Every check is written to the ledger; past JUBAO_RATE_BLACKLIST_CHECK it is refused."""
     if kind not in BlacklistKind.values:
         raise DomainError(_("Choose account or subject."), code="invalid", field="kind")
@@ -233,7 +245,10 @@ def blacklist_check(*, platform: Platform, kind: str, key: str) -> bool:
         )
     if _over_limit(platform):
         raise CheckRateLimited()
-    listed = entries_in_force().filter(kind=kind, key=key).exists()
+    found = entries_in_force().filter(kind=kind, check_hash=key)
+    if kind == BlacklistKind.ACCOUNT:
+        found = found.filter(platform=platform)
+    listed = found.exists()
     ledger_append(
         actor=f"platform:{platform.pk}",
         action="blacklist.check",

@@ -117,6 +117,12 @@ class BlacklistEntry(models.Model):
 
     kind = models.CharField(_("kind"), max_length=8, choices=BlacklistKind.choices)
     key = models.CharField(max_length=64)
+    # What platforms ask with (jubao.measures.checkhash); accounts are asked about by their own
+    # platform only.
+    check_hash = models.CharField(max_length=64, blank=True)
+    platform = models.ForeignKey(
+        "accounts.Platform", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     reason = models.TextField(_("reason"))
     source_cases = models.ManyToManyField(Case, related_name="blacklist_entries")
     measures = models.ManyToManyField(Measure, related_name="blacklist_entries")
@@ -140,7 +146,10 @@ class BlacklistEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["kind", "key", "lifted_at", "expires_at"])]
+        indexes = [
+            models.Index(fields=["kind", "key", "lifted_at", "expires_at"]),
+            models.Index(fields=["kind", "check_hash"]),
+        ]
         verbose_name = _("blacklist entry")
         verbose_name_plural = _("blacklist entries")
 
