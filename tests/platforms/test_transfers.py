@@ -86,6 +86,7 @@ def test_an_approved_measure_reaches_the_platform_and_comes_back(api, approved_c
     assert [t["id"] for t in listed] == [str(transfer.public_id)]
     payload = listed[0]["case"]
     assert payload["measure"]["code"] == tier1_measure()
+    assert "extends_to" in payload["measure"] and "period" in payload["measure"]
     text = json.dumps(payload, ensure_ascii=False)
     # The reporter's identity and own account never reach the platform.
     assert "金丝雀张三" not in text and "13912345678" not in text

@@ -75,11 +75,17 @@ def _payload(case: Case, measure: Measure | None) -> dict[str, Any]:
         ),
     }
     if measure is not None:
+        spec = get_catalogue().measure(measure.code)
+        period = spec.params.period
         payload["measure"] = {
             "id": str(measure.public_id),
             "code": measure.code,
+            "name": {"zh": spec.name.zh, "en": spec.name.en},
             "target_kind": measure.target_kind,
             "target": measure.target,
+            # Account measures also reach the account's linked and re-registered accounts.
+            "extends_to": list(spec.params.extends_to),
+            "period": {"amount": period.amount, "unit": str(period.unit)} if period else None,
         }
     return payload
 
