@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.test import RequestFactory
 from django.utils import timezone, translation
 
 from jubao.platforms.keys import platform_key_revoke
 from jubao.platforms.models import SeenNonce
-from jubao.platforms.signatures import SignatureError, nonces_purge
+from jubao.platforms.signatures import SignatureError, nonces_purge, signature_verify
 
 from .conftest import COMPONENTS, PING
 
@@ -141,3 +142,26 @@ def test_refusals_are_translated():
     with translation.override("zh-hans"):
         message = str(SignatureError("replayed").message)
     assert message != "This signature has already been used."
+
+
+def test_the_path_is_verified_as_the_client_sent_it(private_key):
+    """RFC 9421 signs the path before decoding: "%2C" stays "%2C" when the server passes the raw
+    request target on (gunicorn's RAW_URI), even though Django decodes it to ","."""
+    from .conftest import sign
+
+    raw_path = "/api/v1/platform/ping%2Cx"
+    body = b'{"hello":"jubao"}'
+    headers = sign(private_key, url="http://testserver" + raw_path, body=body)
+    request = RequestFactory().post(
+        "/api/v1/platform/ping,x",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+        RAW_URI=raw_path,
+    )
+    assert signature_verify(request).pk is not None
+    request = RequestFactory().post(
+        "/api/v1/platform/ping,x", data=body, content_type="application/json", headers=headers
+    )
+    with pytest.raises(SignatureError):
+        signature_verify(request)

@@ -117,7 +117,15 @@ class _Verifier(HTTPMessageVerifier):
 
 
 def _incoming(request: HttpRequest) -> SignedMessage:
-    return SignedMessage(request.method or "GET", request.build_absolute_uri(), request.headers)
+    """The message as the client sent it. RFC 9421 signs the path before percent-decoding, so
+    the raw request target is used when the server passes it on (gunicorn does, as RAW_URI);
+    otherwise Django's re-encoded path, which matches whenever the client encoded minimally."""
+    raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI") or ""
+    if raw.startswith("/"):
+        url = f"{request.scheme}://{request.get_host()}{raw}"
+    else:
+        url = request.build_absolute_uri()
+    return SignedMessage(request.method or "GET", url, request.headers)
 
 
 def _required(request: HttpRequest) -> tuple[str, ...]:
