@@ -73,7 +73,12 @@ def _lock_head() -> LedgerHead:
     if head is not None:
         return head
     if LedgerEntry.objects.exists():
-        raise LedgerStateError("the ledger head row is missing while entries exist")
+        # Another appender may have created the head and its first entry since our first look
+        # (each statement sees what was committed when it began): look again before refusing.
+        head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            raise LedgerStateError("the ledger head row is missing while entries exist")
+        return head
     try:
         with transaction.atomic():
             LedgerHead.objects.create(pk=1, checkpoint_at=timezone.now())
