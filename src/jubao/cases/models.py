@@ -104,6 +104,11 @@ class Case(models.Model):
             models.Index(fields=["priority", "opened_at"]),
             models.Index(fields=["jurisdiction", "priority", "opened_at"]),
             models.Index(fields=["assignee", "priority", "opened_at"]),
+            # Filters of the queue that keep its order: without these a rare track or item
+            # meant walking the priority index past most of the table.
+            models.Index(fields=["track", "priority", "opened_at"]),
+            models.Index(fields=["item_code", "priority", "opened_at"]),
+            models.Index(fields=["platform", "priority", "opened_at"]),
             models.Index(fields=["due_at"]),
             models.Index(fields=["warn_at"]),
         ]

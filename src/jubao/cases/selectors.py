@@ -91,7 +91,9 @@ def case_queue(
     elif f.clock == "warning":
         cases = cases.filter(warn_at__lte=now, due_at__gt=now)
     if f.q:
-        by_report = Report.objects.filter(reference=f.q).values("case_id")
+        # Looked up first, so both sides of the OR are index lookups (a subquery inside the OR
+        # made PostgreSQL scan the whole case table).
+        by_report = list(Report.objects.filter(reference=f.q).values_list("case_id", flat=True))
         cases = cases.filter(Q(reference=f.q) | Q(pk__in=by_report))
     return cases.order_by("priority", "opened_at", "pk")
 
