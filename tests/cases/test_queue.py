@@ -82,7 +82,7 @@ def test_the_queue_api_needs_a_staff_session(client, verified_client, cast, make
     assert body["page"] == 1 and body["has_next"] is False
     assert [c["reference"] for c in body["items"]] == [case.reference]
     assert body["items"][0]["office"] == "330000"
-    assert staff.get("/api/v1/cases/supervision").status_code == 200
+    assert staff.get("/api/v1/cases/supervision").status_code == 403  # intake: not theirs
 
 
 def test_the_queue_api_follows_the_jurisdiction(verified_client, make_user, make_case, offices):
@@ -97,3 +97,9 @@ def test_the_queue_api_follows_the_jurisdiction(verified_client, make_user, make
     assert [c["reference"] for c in central.get("/api/v1/cases").json()["items"]] == [
         case.reference
     ]
+
+
+def test_the_supervision_api_is_for_supervisors(verified_client, cast, client):
+    assert verified_client(cast["intake"]).get("/api/v1/cases/supervision").status_code == 403
+    client.logout()
+    assert verified_client(cast["supervisor"]).get("/api/v1/cases/supervision").status_code == 200

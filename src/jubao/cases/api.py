@@ -16,6 +16,7 @@ from ninja.security import SessionAuth
 
 from jubao.accounts.models import User
 from jubao.accounts.policies import policy, second_factor_passed
+from jubao.api_errors import ErrorOut
 from jubao.cases.models import Case
 from jubao.cases.selectors import QueueFilters, case_queue, page_of, supervision_list
 
@@ -109,9 +110,15 @@ def queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
     )
 
 
-@router.get("/cases/supervision", response=QueueOut, summary="Late and nearly late cases")
+@router.get(
+    "/cases/supervision",
+    response={200: QueueOut, 403: ErrorOut},
+    summary="Late and nearly late cases",
+)
 def supervision(request: HttpRequest, page: int = 1) -> QueueOut:
-    """Open cases past a deadline, then those past 75 % of a time limit."""
+    """Open cases past a deadline, then those past 75 % of a time limit (supervisors and
+    auditors, like the supervision page)."""
+    policy("cases.supervise").check(_user(request))
     now = timezone.now()
     found = page_of(supervision_list(_user(request), now=now), page)
     return QueueOut(

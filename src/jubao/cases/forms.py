@@ -136,8 +136,9 @@ class VoteForm(forms.Form):
     )
 
 
-def _handlers(case: Case | None = None) -> Any:
-    """Active users who handle cases (the service checks the jurisdiction of each)."""
+def _handlers(case: Case | None = None, office: Office | None = None) -> Any:
+    """Active users who handle cases (the service checks the jurisdiction of each), limited to
+    those who can see `case`, or to the offices under `office`."""
     people = User.objects.filter(
         is_active=True,
         role_grants__role__in=[Role.INTAKE, Role.REVIEWER, Role.DISPOSAL, Role.APPROVER],
@@ -151,6 +152,8 @@ def _handlers(case: Case | None = None) -> Any:
                 if case.jurisdiction.code.startswith(o.scope_prefix)
             ]
         )
+    if office is not None and office.scope_prefix:
+        people = people.filter(office__code__startswith=office.scope_prefix)
     return people.distinct().order_by("username")
 
 
@@ -206,7 +209,10 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = _handlers()  # type: ignore[attr-defined]
+        # Only the user's own jurisdiction: the list is rendered on every queue page.
+        self.fields["assignee"].queryset = _handlers(  # type: ignore[attr-defined]
+            office=user.office
+        )
 
     def clean_cases(self) -> list[int]:
         ids = self.cleaned_data["cases"]
