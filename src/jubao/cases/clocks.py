@@ -102,6 +102,14 @@ def _dump(clock: Clock, stopped_at: datetime | None = None) -> dict[str, Any]:
     return {**clock.to_dict(), "stopped_at": stopped_at.isoformat() if stopped_at else None}
 
 
+def _stopped_at(data: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A stored clock stopped at `now` (a paused one is resumed first, so its pause counts)."""
+    clock, _stopped = _load(data)
+    if clock.paused_at is not None:
+        clock = clock.resume(max(now, clock.paused_at))
+    return _dump(clock, now)
+
+
 def _running(data: dict[str, Any] | None) -> bool:
     return bool(data) and not data.get("stopped_at")  # type: ignore[union-attr]
 
@@ -125,10 +133,7 @@ def clocks_apply(case: Case, move: str, now: datetime) -> None:
     clocks = dict(case.clocks)
     for stage in change.stop:
         if _running(clocks.get(stage)):
-            clock, _stopped = _load(clocks[stage])
-            if clock.paused_at is not None:
-                clock = clock.resume(max(now, clock.paused_at))
-            clocks[stage] = _dump(clock, now)
+            clocks[stage] = _stopped_at(clocks[stage], now)
     for stage in change.pause:
         if _running(clocks.get(stage)):
             clock, _stopped = _load(clocks[stage])
@@ -157,10 +162,7 @@ def clock_stop(case: Case, stage: Stage, now: datetime) -> None:
     """Stop `stage`'s clock if it runs. The caller saves the case."""
     data = case.clocks.get(str(stage))
     if _running(data):
-        clock, _stopped = _load(data)
-        if clock.paused_at is not None:
-            clock = clock.resume(max(now, clock.paused_at))
-        case.clocks = {**case.clocks, str(stage): _dump(clock, now)}
+        case.clocks = {**case.clocks, str(stage): _stopped_at(data, now)}
         clocks_refresh(case)
 
 

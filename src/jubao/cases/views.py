@@ -277,9 +277,16 @@ def transfer_evidence(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     if item is None or not item.staff_media_type:
         raise Http404
     _case_or_404(request, item.transfer.case_id)
-    data = evidence_read(ref=item.vault_ref, variant="staff")
-    ledger_append(actor=actor_ref(request.user), action="evidence.view", ref=obj_ref(item))
-    response = HttpResponse(data, content_type=item.staff_media_type)
+    return _staff_copy(request, item.vault_ref, item.staff_media_type, obj_ref(item))
+
+
+def _staff_copy(
+    request: HttpRequest, ref: uuid.UUID, media_type: str, ledger_ref: str
+) -> HttpResponse:
+    """The sanitised staff copy of a stored file, shown inline, never cached; ledgered."""
+    data = evidence_read(ref=ref, variant="staff")
+    ledger_append(actor=actor_ref(request.user), action="evidence.view", ref=ledger_ref)
+    response = HttpResponse(data, content_type=media_type)
     response["Content-Disposition"] = "inline"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -292,11 +299,4 @@ def evidence(request: HttpRequest, ref: uuid.UUID) -> HttpResponse:
     if item is None or not item.staff_media_type:
         raise Http404
     _case_or_404(request, item.report.case_id)
-    data = evidence_read(ref=item.vault_ref, variant="staff")
-    ledger_append(
-        actor=actor_ref(request.user), action="evidence.view", ref=f"intake.evidence:{item.pk}"
-    )
-    response = HttpResponse(data, content_type=item.staff_media_type)
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _staff_copy(request, item.vault_ref, item.staff_media_type, obj_ref(item))

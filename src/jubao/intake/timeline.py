@@ -94,3 +94,9 @@ def status_view(report: Report) -> StatusView:
         can_evaluate=case.status in {"answered", "closed"} and not hasattr(report, "evaluation"),
         lines=lines,
     )
+
+
+def timeline_add_for_case(case_id: int, *, kind: str, body: str) -> None:
+    """The same line on the timeline of every active report of a case (measures, platforms)."""
+    reports = Report.objects.filter(case_id=case_id).exclude(status=ReportStatus.WITHDRAWN)
+    ReportEvent.objects.bulk_create(ReportEvent(report=r, kind=kind, body=body) for r in reports)

@@ -29,7 +29,8 @@ from jubao.cases.models import Case
 from jubao.catalogue import Measure as CatalogueMeasure
 from jubao.catalogue import get_catalogue
 from jubao.errors import DomainError
-from jubao.intake.models import EventKind, ReportEvent, ReportStatus
+from jubao.intake.models import EventKind
+from jubao.intake.timeline import timeline_add_for_case
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
 from jubao.measures.models import Measure, MeasureStatus, ResponseStatus
 from jubao.measures.services import measure_applied
@@ -98,10 +99,7 @@ def _tell_platform(measure: Measure, event: str, *, once: str = "", **data: Any)
 
 def tell_reporters(case: Case, message: str) -> None:
     """A line on the receipt page of every active report of the case."""
-    ReportEvent.objects.bulk_create(
-        ReportEvent(report=r, kind=EventKind.MEASURE, body=message)
-        for r in case.reports.exclude(status=ReportStatus.WITHDRAWN)
-    )
+    timeline_add_for_case(case.pk, kind=EventKind.MEASURE, body=message)
 
 
 def _record(actor: str, action: str, measure: Measure, **payload: Any) -> None:

@@ -26,8 +26,9 @@ from jubao.cases.deadlines import due_at
 from jubao.cases.models import Case
 from jubao.catalogue import Stage, get_catalogue
 from jubao.errors import DomainError
-from jubao.intake.models import EventKind, ReportEvent, ReportStatus
+from jubao.intake.models import EventKind, ReportStatus
 from jubao.intake.storage import evidence_store
+from jubao.intake.timeline import timeline_add_for_case
 from jubao.intake.uploads import UploadRejected, inspect_upload
 from jubao.ledger.services import actor_ref, ledger_append, obj_ref
 from jubao.measures.models import Measure, MeasureStatus
@@ -123,13 +124,6 @@ def _platform_answered(case_id: int, now: datetime) -> Case:
         clock_stop(case, Stage.PLATFORM_TRANSFER, now)
         case.save(update_fields=CLOCK_FIELDS)
     return case
-
-
-def _tell_reporters(case: Case, message: str) -> None:
-    ReportEvent.objects.bulk_create(
-        ReportEvent(report=r, kind=EventKind.MEASURE, body=message)
-        for r in case.reports.exclude(status=ReportStatus.WITHDRAWN)
-    )
 
 
 @transaction.atomic
@@ -336,9 +330,10 @@ def transfer_report(
         ref=obj_ref(locked),
         payload={"files": [e.sha256 for e in stored]},
     )
-    _tell_reporters(
-        case,
-        _("%(platform)s reports that it has dealt with the content: %(note)s")
+    timeline_add_for_case(
+        case.pk,
+        kind=EventKind.MEASURE,
+        body=_("%(platform)s reports that it has dealt with the content: %(note)s")
         % {"platform": locked.platform.name, "note": text},
     )
     return locked
