@@ -49,7 +49,7 @@ def test_a_second_pending_request_is_refused_with_a_message(staff_client, people
         _request_url(report), {"report": report.pk, "reason": REASON}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert response.status_code == 400
-    assert "already have a request" in response.content.decode()
+    assert "already waiting for the custodian" in response.content.decode()
     assert RevealRequest.objects.count() == 1
 
 

@@ -156,6 +156,7 @@ class ItemOut(Schema):
     discussion: DiscussionOut
     results: list[str]
     measures: list[str]
+    reporter_to_platform: list[str]
 
 
 class CatalogueOut(Schema):

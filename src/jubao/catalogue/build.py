@@ -62,6 +62,7 @@ OUT_OF_SCOPE_KINDS = ("out_of_scope", "supervision")
 ESCALATION_KINDS = ("repeat", "malicious", "group")
 FLAGS = ("repeat", "malicious", "group")
 EXTENDS_TO = ("linked", "reregistered")
+REPORTER_DETAILS = ("name", "phone", "email")
 # Sections whose codes the code base branches on: the data must define exactly these.
 CLOSED_SETS: dict[str, type[enum.StrEnum]] = {
     "area": Area,
@@ -332,6 +333,7 @@ class Context:
             discussion=self._discussion(entry),
             results=results,
             measures=self.refs(entry, "measures", self.measures, "measure", nonempty=False),
+            reporter_to_platform=self._reporter_to_platform(entry),
             source=entry.file,
         )
         self._check_item(entry, item)
@@ -346,6 +348,16 @@ class Context:
                 allowed = ", ".join(k.value for k in kind)
                 entry.problem(E_TYPE, f"{key}[{n}]", f"{value!r} is not allowed; use {allowed}")
         return tuple(out)
+
+    def _reporter_to_platform(self, entry: Entry) -> tuple[str, ...]:
+        values = entry.strings("reporter_to_platform", required=False, nonempty=False)
+        for n, value in enumerate(values):
+            if value not in REPORTER_DETAILS:
+                allowed = ", ".join(REPORTER_DETAILS)
+                entry.problem(
+                    E_TYPE, f"reporter_to_platform[{n}]", f"{value!r} is not allowed; use {allowed}"
+                )
+        return tuple(v for v in values if v in REPORTER_DETAILS)
 
     def _proof(self, entry: Entry) -> Proof:
         sub = entry.table("proof", required=False)

@@ -275,6 +275,9 @@ class ReportItem:
     discussion: Discussion
     results: tuple[Result, ...]
     measures: tuple[Measure, ...] = field(metadata=REF)
+    # Reporter details (name, phone, email) a platform needs to act on this item, e.g. to check
+    # that an impersonated person is who they say. Sent only after the identity custodian approves.
+    reporter_to_platform: tuple[str, ...] = ()
     source: str = field(default="", metadata=INTERNAL)  # the file it came from, for messages
 
     def may_report(self, role: ReporterRole | str) -> bool:

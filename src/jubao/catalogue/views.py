@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from jubao.catalogue.details import detail_labels
 from jubao.catalogue.entities import Catalogue, ReportItem
 from jubao.catalogue.registry import get_catalogue
 
@@ -56,6 +57,7 @@ def _item_context(catalogue: Catalogue, item: ReportItem) -> dict[str, Any]:
         "role_evidence": role_evidence,
         "time_limits": [(vocab.stages[stage], limit) for stage, limit in item.time_limits.items()],
         "results": [vocab.results[result] for result in item.results],
+        "reporter_details": detail_labels(item.reporter_to_platform),
     }
 
 

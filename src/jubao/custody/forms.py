@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from jubao.cases.models import Case
 from jubao.custody.models import REASON_MAX_LENGTH, REASON_MIN_LENGTH
 from jubao.intake.models import Report
+from jubao.platforms.models import OPEN_TRANSFER, Transfer
+
+
+class TransferChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Transfer) -> str:
+        return f"{obj.platform.name} · {obj.get_kind_display()} · {obj.sent_at:%Y-%m-%d}"
 
 
 class RevealRequestForm(forms.Form):
@@ -25,12 +31,33 @@ class RevealRequestForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    transfer = TransferChoice(
+        label=_("Send to a platform"),
+        queryset=Transfer.objects.none(),
+        required=False,
+        empty_label=_("No: I need to see the identity myself"),
+        help_text=_(
+            "For this item the platform may need the reporter's details to act. Choose its "
+            "transfer to ask that only the details the catalogue lists be sent to it; you will "
+            "not see them."
+        ),
+    )
+
+    def __init__(
+        self, *args: Any, case: Case, details: tuple[str, ...] = (), **kwargs: Any
+    ) -> None:
         kwargs.setdefault("auto_id", "id_custody_%s")
         super().__init__(*args, **kwargs)
         field = self.fields["report"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = case.reports.order_by("submitted_at")
+        transfers = case.transfers.filter(status__in=OPEN_TRANSFER).select_related("platform")
+        if details and transfers.exists():
+            choice = self.fields["transfer"]
+            assert isinstance(choice, forms.ModelChoiceField)
+            choice.queryset = transfers
+        else:
+            del self.fields["transfer"]
 
 
 class DecisionForm(forms.Form):

@@ -33,6 +33,10 @@ class RevealRequest(models.Model):
 
     `case` is the case the request was made from; access checks follow the report's current case
     (`report.case`), which differs only after the case was merged into another.
+
+    With a `transfer`, the request is not for the requester: it asks to send the details the
+    catalogue's `reporter_to_platform` lists to the platform of that transfer, and an approval lets
+    that platform (not the requester) read them until it expires.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="reveal_requests")
@@ -51,6 +55,14 @@ class RevealRequest(models.Model):
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
     expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+    transfer = models.ForeignKey(
+        "platforms.Transfer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reporter_shares",
+        verbose_name=_("for the platform of"),
+    )
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -87,8 +99,13 @@ class RevealRequest(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["report", "requester"],
-                condition=models.Q(status=RevealStatus.PENDING),
+                condition=models.Q(status=RevealStatus.PENDING, transfer__isnull=True),
                 name="reveal_one_pending_request",
+            ),
+            models.UniqueConstraint(
+                fields=["report", "transfer"],
+                condition=models.Q(status=RevealStatus.PENDING, transfer__isnull=False),
+                name="reveal_one_pending_share",
             ),
         ]
 
@@ -103,6 +120,10 @@ class RevealRequest(models.Model):
             and self.expires_at is not None
             and timezone.now() < self.expires_at
         )
+
+    @property
+    def for_platform(self) -> bool:
+        return self.transfer_id is not None
 
     @property
     def state(self) -> str:

@@ -16,7 +16,9 @@ from jubao.errors import NotFound
 
 def requests_for_custodian(user: User) -> QuerySet[RevealRequest]:
     """Requests about reports whose case lies in the custodian's jurisdiction."""
-    base = RevealRequest.objects.select_related("report__case", "requester__office", "decided_by")
+    base = RevealRequest.objects.select_related(
+        "report__case", "requester__office", "decided_by", "transfer__platform"
+    )
     return policy("identity.reveal").scope(user, base, "report__case__jurisdiction")
 
 
@@ -35,7 +37,9 @@ def request_get_for_custodian(user: User, pk: int) -> RevealRequest:
 
 def requests_of_requester(user: User, case: Case) -> QuerySet[RevealRequest]:
     """The user's own requests about reports of `case` (made from it, or merged into it)."""
-    mine = RevealRequest.objects.filter(requester=user).select_related("report")
+    mine = RevealRequest.objects.filter(requester=user).select_related(
+        "report", "transfer__platform"
+    )
     return mine.filter(Q(case=case) | Q(report__case=case)).distinct()
 
 

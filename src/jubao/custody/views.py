@@ -17,6 +17,7 @@ from jubao.accounts.models import User
 from jubao.accounts.policies import policy, staff_view
 from jubao.cases.models import Case
 from jubao.cases.selectors import case_get_for_user
+from jubao.catalogue.details import detail_labels
 from jubao.custody.forms import DecisionForm, RevealRequestForm
 from jubao.custody.selectors import (
     request_get_for_custodian,
@@ -24,7 +25,12 @@ from jubao.custody.selectors import (
     requests_of_requester,
     requests_pending,
 )
-from jubao.custody.services import reveal_decide, reveal_open, reveal_request
+from jubao.custody.services import (
+    details_for_platform,
+    reveal_decide,
+    reveal_open,
+    reveal_request,
+)
 from jubao.errors import DomainError, NotFound
 
 
@@ -62,7 +68,7 @@ def custody_panel(
     user = _user(request)
     may_request = policy("identity.request").allows(user) and case.reports.exists()
     if form is None and may_request:
-        form = RevealRequestForm(case=case)
+        form = RevealRequestForm(case=case, details=details_for_platform(case))
     return {
         "custody": {
             "case": case,
@@ -79,7 +85,8 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
     """The request form (shown alone when the panel's post fails); a valid post files it."""
     case = _case_or_404(request, pk)
     posted = request.method == "POST"
-    form = RevealRequestForm(request.POST if posted else None, case=case)
+    details = details_for_platform(case)
+    form = RevealRequestForm(request.POST if posted else None, case=case, details=details)
     if posted and form.is_valid():
         try:
             reveal_request(
@@ -87,6 +94,7 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
                 report=form.cleaned_data["report"],
                 requester=_user(request),
                 reason=form.cleaned_data["reason"],
+                transfer=form.cleaned_data.get("transfer"),
             )
         except DomainError as exc:
             if exc.field in form.fields:
@@ -102,7 +110,14 @@ def request_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _queue_page(request: HttpRequest, status: int = 200) -> HttpResponse:
     page = Paginator(requests_pending(_user(request)), 50).get_page(request.GET.get("page"))
-    items = [(r, DecisionForm(auto_id=f"id_decide_{r.pk}_%s")) for r in page]
+    items = [
+        (
+            r,
+            DecisionForm(auto_id=f"id_decide_{r.pk}_%s"),
+            detail_labels(details_for_platform(r.report.case)) if r.transfer_id else [],
+        )
+        for r in page
+    ]
     context = {"page": page, "items": items, "hours": settings.JUBAO_REVEAL_HOURS}
     return render(request, "custody/queue.html", context, status=status)
 

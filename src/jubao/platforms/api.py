@@ -17,6 +17,8 @@ from ninja.security import APIKeyHeader
 
 from jubao.accounts.models import Platform
 from jubao.api_errors import SIGNED_ERRORS as ERRORS
+from jubao.api_errors import ErrorOut
+from jubao.custody.services import reporter_for_platform, shares_open
 from jubao.platforms.models import Transfer
 from jubao.platforms.services import (
     decode_evidence,
@@ -60,6 +62,9 @@ class TransferOut(Schema):
     reference: str
     case: dict[str, Any]
     events: list[EventOut]
+    # True while the identity custodian's approval lets the platform read reporter details at
+    # GET /transfers/{id}/reporter.
+    reporter_details: bool
 
 
 class TransferList(Schema):
@@ -88,7 +93,16 @@ class DisputeIn(Schema):
     reason: str
 
 
-def _out(transfer: Transfer) -> TransferOut:
+class ReporterDetailsOut(Schema):
+    # One object per report, with the keys the catalogue item lists (name, phone, email); a
+    # detail the reporter did not give is null.
+    reporters: list[dict[str, str | None]]
+    until: datetime
+
+
+def _out(transfer: Transfer, shared: set[int] | None = None) -> TransferOut:
+    if shared is None:
+        shared = shares_open([transfer])
     return TransferOut(
         id=transfer.public_id,
         kind=transfer.kind,
@@ -103,6 +117,7 @@ def _out(transfer: Transfer) -> TransferOut:
             EventOut(at=e.at, kind=e.kind, by_platform=e.by_platform, text=e.text)
             for e in transfer.events.all()
         ],
+        reporter_details=transfer.pk in shared,
     )
 
 
@@ -117,12 +132,30 @@ def transfers(request: HttpRequest, all: bool = False) -> TransferList:
     """The platform's open transfers, oldest first (with `all=true`, closed ones too; at most
     200)."""
     found = transfers_for(_platform(request), open_only=not all).prefetch_related("events")
-    return TransferList(items=[_out(t) for t in found[:200]])
+    page = list(found[:200])
+    shared = shares_open(page)
+    return TransferList(items=[_out(t, shared) for t in page])
 
 
 @router.get("/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, summary="A transfer")
 def transfer(request: HttpRequest, transfer_id: uuid.UUID) -> TransferOut:
     return _out(transfer_get(_platform(request), transfer_id))
+
+
+@router.get(
+    "/transfers/{transfer_id}/reporter",
+    response={200: ReporterDetailsOut, 403: ErrorOut, **ERRORS},
+    summary="The reporter's details, when approved",
+)
+def reporter(request: HttpRequest, transfer_id: uuid.UUID) -> ReporterDetailsOut:
+    """Only for items whose catalogue entry lets platforms receive reporter details, after the
+    office's identity custodian approved it for this transfer, while the transfer is open and the
+    approval lasts (`until`); otherwise 403 with code `not_shared` or `closed`. Every reading is
+    recorded in the office's ledger. Use the details only to act on this transfer."""
+    platform = _platform(request)
+    found = transfer_get(platform, transfer_id)
+    reporters, until = reporter_for_platform(transfer=found, platform=platform)
+    return ReporterDetailsOut(reporters=reporters, until=until)
 
 
 @router.post(

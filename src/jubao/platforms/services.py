@@ -49,7 +49,7 @@ class TransferConflict(DomainError):
     status = 409
 
 
-def _platform_actor(platform: Platform, by: User | None = None) -> str:
+def platform_actor(platform: Platform, by: User | None = None) -> str:
     """The ledger actor: the platform's operator when one acted in the workbench, else the
     platform itself (a signed API call)."""
     return actor_ref(by) if by is not None else f"platform:{platform.pk}"
@@ -198,7 +198,7 @@ def transfer_acknowledge(
         locked.save()
         _event(locked, "acknowledged", platform=True, by=by, reference=locked.platform_reference)
         ledger_append(
-            actor=_platform_actor(locked.platform, by),
+            actor=platform_actor(locked.platform, by),
             action="transfer.acknowledge",
             ref=obj_ref(locked),
         )
@@ -223,7 +223,7 @@ def transfer_ask(*, transfer: Transfer, question: str, by: User | None = None) -
     locked.save(update_fields=["status"])
     _event(locked, "question", platform=True, by=by, text=text)
     ledger_append(
-        actor=_platform_actor(locked.platform, by), action="transfer.question", ref=obj_ref(locked)
+        actor=platform_actor(locked.platform, by), action="transfer.question", ref=obj_ref(locked)
     )
     return locked
 
@@ -325,7 +325,7 @@ def transfer_report(
         measure_applied(measure=locked.measure, at=now)
     case = _platform_answered(locked.case_id, now)
     ledger_append(
-        actor=_platform_actor(locked.platform, by),
+        actor=platform_actor(locked.platform, by),
         action="transfer.report",
         ref=obj_ref(locked),
         payload={"files": [e.sha256 for e in stored]},
@@ -351,6 +351,6 @@ def transfer_dispute(*, transfer: Transfer, reason: str, by: User | None = None)
     _event(locked, "dispute", platform=True, by=by, text=text)
     _platform_answered(locked.case_id, timezone.now())
     ledger_append(
-        actor=_platform_actor(locked.platform, by), action="transfer.dispute", ref=obj_ref(locked)
+        actor=platform_actor(locked.platform, by), action="transfer.dispute", ref=obj_ref(locked)
     )
     return locked

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_POST
 from jubao.accounts.models import Platform, User
 from jubao.accounts.policies import staff_view
 from jubao.catalogue import get_catalogue
+from jubao.catalogue.details import REPORTER_DETAIL_LABELS
+from jubao.custody.services import reporter_for_platform, shares_open
 from jubao.errors import DomainError, NotFound
 from jubao.intake.uploads.limits import limits_from_settings
 from jubao.platforms.forms import AcknowledgeForm, DisputeForm, QuestionForm, ReportForm
@@ -47,6 +49,7 @@ EVENT_LABELS = {
     "answer": gettext_lazy("Answer from the office"),
     "report": gettext_lazy("Reported as done"),
     "dispute": gettext_lazy("Disputed"),
+    "reporter_shared": gettext_lazy("Reporter's details approved for you"),
 }
 
 
@@ -116,6 +119,7 @@ def _page(
         "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in transfer.events.all()],
         "evidence": transfer.evidence.all(),
         "forms": {name: bound.get(name) or form() for name, form in FORMS.items()},
+        "reporter_shared": transfer.is_open and transfer.pk in shares_open([transfer]),
     }
     return render(request, "platforms/transfer.html", context, status=status)
 
@@ -162,6 +166,27 @@ def _measure_name(measure: dict[str, Any] | None) -> str:
 def transfer(request: HttpRequest, public_id: Any) -> HttpResponse:
     """One transfer: the item, targets, judgement and measure, the exchange so far, the forms."""
     return _page(request, _transfer(request, public_id))
+
+
+@staff_view("platform.work")
+def reporter(request: HttpRequest, public_id: Any) -> HttpResponse:
+    """The reporter details the custodian approved for this transfer; each view is ledgered."""
+    found = _transfer(request, public_id)
+    try:
+        reporters, until = reporter_for_platform(
+            transfer=found, platform=_platform(request), by=_user(request)
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("platform_work:transfer", public_id=found.public_id)
+    rows = [
+        [(str(REPORTER_DETAIL_LABELS.get(k, k)), v or "—") for k, v in details.items()]
+        for details in reporters
+    ]
+    context = {"transfer": found, "payload": found.payload, "reporters": rows, "until": until}
+    response = render(request, "platforms/reporter.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _act(request: HttpRequest, public_id: Any, name: str, done: str) -> HttpResponse:

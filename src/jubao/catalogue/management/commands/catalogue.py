@@ -115,4 +115,5 @@ def _describe(item: ReportItem, lang: str) -> list[tuple[str, str]]:
         ),
         ("results", ", ".join(r.value for r in item.results)),
         ("measures", names(item.measures)),
+        ("reporter details for the platform", ", ".join(item.reporter_to_platform) or "none"),
     ]
