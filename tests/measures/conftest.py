@@ -16,6 +16,7 @@ from jubao.cases.models import Case, Judgement, Proposal
 from jubao.catalogue import get_catalogue
 from jubao.errors import DomainError
 from jubao.intake.models import Report
+from jubao.measures.conversions import conversion_approve, conversion_pending
 from jubao.measures.models import Measure
 from jubao.measures.services import measures_order
 from tests.platforms.conftest import platform_key, private_key, sign  # noqa: F401
@@ -102,3 +103,14 @@ def refused(code: str) -> Iterator[None]:
     with pytest.raises(DomainError) as info:
         yield
     assert info.value.code == code, info.value.code
+
+
+def approve_removal(measure: Measure, approver: Any) -> Measure:
+    """Approve the removal proposed in place of `measure` (tier 1: one approval) and return the
+    removal measure that replaced it."""
+    pending = conversion_pending(measure)
+    assert pending is not None, "no removal was proposed"
+    conversion_approve(conversion=pending, by=approver)
+    measure.refresh_from_db()
+    assert measure.replaced_by is not None
+    return measure.replaced_by

@@ -19,7 +19,7 @@ from jubao.measures.models import Measure, MeasureStatus, ResponseStatus
 from jubao.measures.services import measure_applied
 from jubao.platforms.models import Transfer
 from jubao.platforms.webhooks import Webhook
-from tests.measures.conftest import T0, refused
+from tests.measures.conftest import T0, approve_removal, refused
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.measures.urls")]
 STATEMENT = "本人发布的内容均有据可查，相关合同已提交法院，请读者等待判决。"
@@ -76,8 +76,11 @@ def test_a_refused_statement_may_be_sent_again(signed, label, cast):
     assert Webhook.objects.filter(event="measure.response_shown").count() == 1
 
 
-def test_an_upgraded_label_becomes_removal(label, cast):
-    removal = label_upgrade(measure=label, by=cast["disposal"])
+def test_an_upgraded_label_becomes_removal_once_approved(label, cast):
+    label_upgrade(measure=label, by=cast["disposal"])
+    label.refresh_from_db()
+    assert label.status == MeasureStatus.ACTIVE
+    removal = approve_removal(label, cast["approver"])
     label.refresh_from_db()
     assert label.status == MeasureStatus.CONVERTED and label.replaced_by == removal
     assert Transfer.objects.filter(measure=removal).exists()

@@ -10,6 +10,7 @@ from jubao.measures.lifecycle import label_response_submit
 from jubao.measures.models import BlacklistEntry, Measure, MeasureStatus, ResponseStatus
 from jubao.measures.services import measure_applied
 from jubao.measures.views import measures_panel
+from tests.custody.conftest import staff_client  # noqa: F401
 from tests.measures.conftest import T0
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.measures.urls")]
@@ -54,11 +55,31 @@ def test_staff_extend_then_are_refused_a_second_time(verified_client, order, cas
     assert private.extensions_used == 1
 
 
-def test_staff_record_proof_that_holds(verified_client, order, cast):
+def _conversion(measure, conversion, verb: str) -> str:
+    base = f"/workbench/measures/cases/{measure.case_id}/{measure.pk}"
+    return f"{base}/conversions/{conversion.pk}/{verb}/"
+
+
+def test_staff_record_proof_that_holds(
+    verified_client,
+    order,
+    cast,
+    staff_client,  # noqa: F811
+):
     private = measure_applied(measure=order("content.private"), at=T0)
     client = verified_client(cast["disposal"])
     assert client.post(_act(private, "proof"), {"holds": "maybe"}).status_code == 400
     assert client.post(_act(private, "proof"), {"holds": "yes"}).status_code == 302
+    private.refresh_from_db()
+    assert private.status == MeasureStatus.ACTIVE  # removal waits for approval
+    pending = private.conversions.get()
+    page = client.get(f"/workbench/cases/{private.case_id}/").content.decode()
+    assert f'data-conversion="{pending.pk}"' in page
+    # The proposer cannot approve it; another approver can.
+    own = client.post(_conversion(private, pending, "approve"), HTTP_ACCEPT_LANGUAGE="en")
+    assert own.status_code == 400 and "own proposal" in own.content.decode()
+    other = staff_client(cast["approver"])
+    assert other.post(_conversion(private, pending, "approve")).status_code == 302
     private.refresh_from_db()
     assert private.status == MeasureStatus.CONVERTED
 

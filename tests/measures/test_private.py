@@ -20,7 +20,7 @@ from jubao.measures.models import Measure, MeasureStatus
 from jubao.measures.services import measure_applied
 from jubao.platforms.models import Transfer
 from jubao.platforms.webhooks import Webhook
-from tests.measures.conftest import T0, refused
+from tests.measures.conftest import T0, approve_removal, refused
 
 pytestmark = pytest.mark.django_db
 MINUTE = dt.timedelta(minutes=1)
@@ -78,8 +78,15 @@ def test_the_timer_lifts_it_when_no_proof_arrives(private, cast):
     assert ledger_verify().ok
 
 
-def test_proof_that_holds_turns_it_into_removal(private, cast):
-    removal = private_proof_received(measure=private, by=cast["disposal"], holds=True)
+def test_proof_that_holds_turns_it_into_removal_once_approved(private, cast):
+    private_proof_received(measure=private, by=cast["disposal"], holds=True)
+    private.refresh_from_db()
+    # Removal is proposed, not yet ordered: the content stays private meanwhile, and the proof
+    # deadline no longer lifts it.
+    assert private.status == MeasureStatus.ACTIVE and private.replaced_by is None
+    assert not Transfer.objects.filter(measure__code="content.remove").exists()
+    assert measures_watch(now=private.proof_due_at + MINUTE).lifted == []
+    removal = approve_removal(private, cast["approver"])
     private.refresh_from_db()
     assert private.status == MeasureStatus.CONVERTED and private.replaced_by == removal
     assert removal.code == "content.remove" and removal.target == private.target
@@ -118,7 +125,8 @@ def test_the_removal_goes_to_the_platform_and_comes_back(private, cast, signed):
 
     from tests.intake.conftest import png_bytes
 
-    removal = private_proof_received(measure=private, by=cast["disposal"], holds=True)
+    private_proof_received(measure=private, by=cast["disposal"], holds=True)
+    removal = approve_removal(private, cast["approver"])
     transfer = Transfer.objects.get(measure=removal)
     evidence = [{"name": "removed.png", "content_base64": base64.b64encode(png_bytes()).decode()}]
     done = signed(

@@ -229,12 +229,14 @@ def proposal(ctx: Context) -> None:
     ctx.record = {"measure": code, "tier": tier.level}
 
 
-def _approval_level(actor: User, tier_level: int) -> int:
-    """The level an approval counts at: an approver's own level, or the tier for reviewers."""
+def approval_level(actor: User, tier_level: int) -> int:
+    """The level an approval counts at: an approver's own level, the tier for reviewers where
+    the tier lets reviewers approve, and 0 (none) for everyone else."""
     tier = get_catalogue().tiers[tier_level]
     if has_role(actor, Role.APPROVER):
         return approver_level(actor)
-    return tier_level if tier.approval_role == Role.REVIEWER else 0
+    reviewer = tier.approval_role == Role.REVIEWER and has_role(actor, Role.REVIEWER)
+    return tier_level if reviewer else 0
 
 
 def _checked_approver(ctx: Context) -> tuple[Proposal, int]:
@@ -246,7 +248,7 @@ def _checked_approver(ctx: Context) -> tuple[Proposal, int]:
         raise DomainError(
             _("The judge of a case may not approve its measure."), code="separation_of_duties"
         )
-    level = _approval_level(ctx.actor, current.tier)
+    level = approval_level(ctx.actor, current.tier)
     if level < current.level_required:
         raise DomainError(
             _("This measure needs an approver of a higher level."), code="level_too_low"

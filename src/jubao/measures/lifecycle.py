@@ -57,9 +57,18 @@ def is_label(measure: Measure) -> bool:
     return bool(spec_of(measure).params.response_statement)
 
 
-def _locked(measure: Measure) -> Measure:
+def locked_measure(measure: Measure) -> Measure:
     found = Measure.objects.select_for_update(of=("self",)).select_related("case", "platform")
     return found.get(pk=measure.pk)
+
+
+
+def _no_conversion_pending(measure: Measure) -> None:
+    _require(
+        not measure.conversions.filter(status="pending").exists(),
+        _("Removal of this content is already waiting for approval."),
+        "pending",
+    )
 
 
 def _require(condition: bool, message: str, code: str = "invalid_state") -> None:
@@ -68,14 +77,14 @@ def _require(condition: bool, message: str, code: str = "invalid_state") -> None
 
 
 def _active_private(measure: Measure) -> Measure:
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     _require(is_private(locked), _("This is not a time-limited private measure."), "wrong_measure")
     _require(locked.status == MeasureStatus.ACTIVE, _("This measure is not in force."))
     return locked
 
 
 def _active_label(measure: Measure) -> Measure:
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     _require(is_label(locked), _("This is not a dispute label."), "wrong_measure")
     _require(locked.status == MeasureStatus.ACTIVE, _("This measure is not in force."))
     return locked
@@ -157,12 +166,16 @@ def private_extend(*, measure: Measure, by: User) -> Measure:
 
 @transaction.atomic
 def private_proof_received(*, measure: Measure, by: User, holds: bool) -> Measure:
-    """The reporter's proof arrived: when it holds the content is removed (a new removal measure
-    replaces this one and goes to the platform), otherwise the content is made public again.
-    Returns the removal measure, or the lifted one."""
+    """The reporter's proof arrived: when it holds, removal of the content is proposed (it takes
+    effect once approved, see `conversions`), otherwise the content is made public again.
+    Returns the measure."""
+    from jubao.measures.conversions import PROOF_HOLDS, conversion_propose
+
     locked = _active_private(measure)
     if holds:
-        return _convert(locked, actor_ref(by), timezone.now())
+        conversion_propose(measure=locked, by=by, why=PROOF_HOLDS)
+        return locked
+    _no_conversion_pending(locked)
     message = _("The proof did not establish the infringement: the content is public again.")
     _lift(locked, actor_ref(by), timezone.now(), _in_portal_language(message), "proof_rejected")
     return locked
@@ -177,8 +190,9 @@ def _lift(measure: Measure, actor: str, now: datetime, message: str, why: str) -
     tell_reporters(measure.case, message)
 
 
-def _convert(measure: Measure, actor: str, now: datetime) -> Measure:
-    """Replace a provisional measure by removal of the same content."""
+def convert(measure: Measure, actor: str, now: datetime) -> Measure:
+    """Replace a provisional measure (locked by the caller) by removal of the same content, once
+    its conversion is approved."""
     from jubao.platforms.services import transfer_send
 
     spec = get_catalogue().measure(settings.JUBAO_MEASURE_REMOVAL)
@@ -212,7 +226,7 @@ def _convert(measure: Measure, actor: str, now: datetime) -> Measure:
 @transaction.atomic
 def label_response_submit(*, measure: Measure, text: str) -> Measure:
     """The platform sends the concerned party's response statement; it waits for review."""
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     _require(is_label(locked), _("This measure takes no response statement."), "wrong_measure")
     _require(
         locked.status in (MeasureStatus.ORDERED, MeasureStatus.ACTIVE),
@@ -250,7 +264,7 @@ def label_response_submit(*, measure: Measure, text: str) -> Measure:
 @transaction.atomic
 def label_response_review(*, measure: Measure, by: User, show: bool, note: str = "") -> Measure:
     """Show the response statement with the label, or refuse it with a note for the party."""
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     _require(is_label(locked), _("This is not a dispute label."), "wrong_measure")
     _require(
         locked.status in (MeasureStatus.ORDERED, MeasureStatus.ACTIVE),
@@ -283,6 +297,7 @@ def label_response_review(*, measure: Measure, by: User, show: bool, note: str =
 def label_remove(*, measure: Measure, by: User) -> Measure:
     """The facts are settled and the content does not infringe: the label comes off."""
     locked = _active_label(measure)
+    _no_conversion_pending(locked)
     message = _("The facts are settled: the content does not infringe and its label is removed.")
     _lift(locked, actor_ref(by), timezone.now(), _in_portal_language(message), "settled")
     return locked
@@ -290,8 +305,13 @@ def label_remove(*, measure: Measure, by: User) -> Measure:
 
 @transaction.atomic
 def label_upgrade(*, measure: Measure, by: User) -> Measure:
-    """The facts are settled and the content infringes: the label becomes removal."""
-    return _convert(_active_label(measure), actor_ref(by), timezone.now())
+    """The facts are settled and the content infringes: removal is proposed in place of the
+    label (it takes effect once approved, see `conversions`)."""
+    from jubao.measures.conversions import SETTLED_INFRINGING, conversion_propose
+
+    locked = _active_label(measure)
+    conversion_propose(measure=locked, by=by, why=SETTLED_INFRINGING)
+    return locked
 
 
 # --- the timer ----------------------------------------------------------------------------------
@@ -308,13 +328,15 @@ class WatchResult:
 
 @transaction.atomic
 def _timeout(measure: Measure, now: datetime) -> bool:
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     due = locked.proof_due_at if is_private(locked) else None
     ends = locked.ends_at
     if locked.status != MeasureStatus.ACTIVE or not (
         (due and due <= now) or (ends and ends <= now)
     ):
         return False
+    if locked.conversions.filter(status="pending").exists():
+        return False  # the proof held: removal waits for approval, the content stays hidden
     if is_private(locked):
         message = _("No proof arrived in time: the content that was made private is public again.")
         _lift(locked, "system", now, _in_portal_language(message), "proof_timeout")
@@ -331,7 +353,7 @@ def measure_rechecked(*, measure: Measure, by: User | str, now: datetime | None 
     """A search measure was checked again (by the platform, asked by webhook, or by staff):
     record it and schedule the next check after the catalogue's `recheck` period."""
     now = now or timezone.now()
-    locked = _locked(measure)
+    locked = locked_measure(measure)
     recheck = spec_of(locked).params.recheck
     _require(
         recheck is not None and locked.status == MeasureStatus.ACTIVE,

@@ -91,6 +91,77 @@ class Measure(models.Model):
         return f"{self.case_id} {self.code}"
 
 
+class ConversionStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class Conversion(models.Model):
+    """A proposal to turn a provisional measure (time-limited private whose proof holds, a dispute
+    label whose content proves infringing) into removal of the content.
+
+    Removal is a measure of its own tier: it needs that tier's approvals, from people other than
+    the proposer and the case's judge, as the first measure did. Until then the provisional
+    measure stays in force (and its proof deadline no longer lifts it).
+    """
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="conversions")
+    proposer = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    into = models.CharField(_("into"), max_length=48)  # the removal measure's code
+    tier = models.PositiveSmallIntegerField()
+    level_required = models.PositiveSmallIntegerField()
+    approvals_required = models.PositiveSmallIntegerField()
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=ConversionStatus.choices,
+        default=ConversionStatus.PENDING,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["measure", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["measure"],
+                condition=models.Q(status="pending"),
+                name="measures_one_pending_conversion",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} -> {self.into} {self.status}"
+
+
+class ConversionApproval(models.Model):
+    """One approval of a conversion; the database refuses the proposer's own."""
+
+    conversion = models.ForeignKey(Conversion, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    proposer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversion", "approver"], name="measures_conversion_approve_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approver=models.F("proposer")),
+                name="measures_conversion_not_own",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversion_id} by {self.approver_id}"
+
+
 # --- the blacklists ---------------------------------------------------------------------------
 
 

@@ -10,4 +10,9 @@ urlpatterns = [
     path("blacklist/<int:pk>/appeal/", views.appeal, name="appeal"),
     path("blacklist/<int:pk>/decide/", views.decide, name="decide"),
     path("cases/<int:pk>/<int:mid>/<slug:verb>/", views.act, name="act"),
+    path(
+        "cases/<int:pk>/<int:mid>/conversions/<int:cid>/<slug:verb>/",
+        views.conversion,
+        name="conversion",
+    ),
 ]

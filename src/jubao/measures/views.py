@@ -24,6 +24,7 @@ from jubao.cases.selectors import case_get_for_user
 from jubao.errors import DomainError, NotFound
 from jubao.measures import lifecycle
 from jubao.measures.blacklist import blacklist_appeal, blacklist_appeal_decide
+from jubao.measures.conversions import conversion_approve, conversion_refuse
 from jubao.measures.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -34,6 +35,8 @@ from jubao.measures.forms import (
 from jubao.measures.models import (
     AppealStatus,
     BlacklistEntry,
+    Conversion,
+    ConversionStatus,
     Measure,
     MeasureStatus,
     ResponseStatus,
@@ -56,6 +59,8 @@ class Row:
     review: bool
     settle: bool
     recheck_due: bool
+    # Removal proposed in place of this measure, waiting for approval.
+    conversion: Conversion | None = None
 
 
 def _row(measure: Measure, may_act: bool, now: Any) -> Row:
@@ -63,14 +68,18 @@ def _row(measure: Measure, may_act: bool, now: Any) -> Row:
     active = may_act and measure.status == MeasureStatus.ACTIVE
     private = active and lifecycle.is_private(measure)
     label = lifecycle.is_label(measure)
+    pending = next(
+        (c for c in measure.conversions.all() if c.status == ConversionStatus.PENDING), None
+    )
     return Row(
         measure=measure,
         name=spec.name.get(),
         extend=private and measure.extensions_used < (spec.params.extensions or 0),
-        proof=private,
+        proof=private and pending is None,
         review=may_act and label and measure.response_status == ResponseStatus.PENDING,
-        settle=active and label,
+        settle=active and label and pending is None,
         recheck_due=active and bool(measure.recheck_at and measure.recheck_at <= now),
+        conversion=pending if measure.status == MeasureStatus.ACTIVE else None,
     )
 
 
@@ -92,9 +101,11 @@ def measures_panel(request: HttpRequest, case: Case) -> dict[str, Any]:
     may_act = policy("cases.act").allows(_user(request))
     now = timezone.now()
     found = case.measures.select_related("platform", "replaced_by").order_by("pk")
+    found = found.prefetch_related("conversions__proposer", "conversions__approvals__approver")
     return {
         "measures": {
             "case": case,
+            "may_act": may_act,
             "rows": [_row(m, may_act, now) for m in found],
             "proof_form": ProofForm(auto_id=False),
             "review_form": ReviewForm(auto_id=False),
@@ -176,6 +187,31 @@ def act(request: HttpRequest, pk: int, mid: int, verb: str) -> HttpResponse:
         data = form.cleaned_data
     try:
         done = action(measure, _user(request), data)
+    except DomainError as exc:
+        return _refused(request, str(exc.message), exc.status)
+    messages.success(request, done)
+    return redirect("cases:case", pk=pk)
+
+
+@require_POST
+@staff_view("cases.act")
+def conversion(request: HttpRequest, pk: int, mid: int, cid: int, verb: str) -> HttpResponse:
+    """Approve or refuse the removal proposed in place of a provisional measure."""
+    if verb not in ("approve", "refuse"):
+        raise Http404
+    measure = _measure_or_404(request, pk, mid)
+    found = measure.conversions.filter(pk=cid).first()
+    if found is None:
+        raise Http404
+    try:
+        if verb == "approve":
+            conversion_approve(conversion=found, by=_user(request))
+            done = _("Your approval has been recorded.")
+        else:
+            conversion_refuse(
+                conversion=found, by=_user(request), note=request.POST.get("note", "")
+            )
+            done = _("The proposal has been refused; the measure stays as it was.")
     except DomainError as exc:
         return _refused(request, str(exc.message), exc.status)
     messages.success(request, done)
