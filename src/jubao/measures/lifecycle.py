@@ -62,7 +62,6 @@ def locked_measure(measure: Measure) -> Measure:
     return found.get(pk=measure.pk)
 
 
-
 def _no_conversion_pending(measure: Measure) -> None:
     _require(
         not measure.conversions.filter(status="pending").exists(),
