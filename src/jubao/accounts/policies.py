@@ -77,7 +77,8 @@ class Policy:
     def scope(self, user: AnyUser, queryset: QuerySet[M], office_path: str) -> QuerySet[M]:
         """Narrow `queryset` to the records this user may see.
 
-        `office_path` is the lookup from the queryset's model to an Office ("" for Office itself).
+        `office_path` is the lookup from the queryset's model to an Office ("" for Office itself),
+        or the name of an alias on the queryset that holds an office id.
         """
         if not self.allows(user):
             return queryset.none()
