@@ -47,6 +47,7 @@ def clock_badge(case: Case, now: datetime) -> SafeString:
     elif case.warn_at is not None and case.warn_at <= now:
         badge = format_html(
             '<span class="badge warning" data-clock="warning">{}</span> ',
+            # xgettext:no-python-format
             _("75 % of the time used"),
         )
     due = localtime(case.due_at)
