@@ -441,3 +441,34 @@ def test_address_parts_with_hundreds_and_households() -> None:
     # Stretches are cut at punctuation; a chain never crosses one.
     assert kinds("家住阳光小区5栋2单元301，12号") == [("address", "阳光小区5栋2单元301")]
     assert kinds("阳光小区，5栋", 0.0) == []
+
+
+# --- internals kept equal to their plain forms -------------------------------------------
+
+
+def test_fast_finding_equals_the_dataclass() -> None:
+    import dataclasses
+
+    from jubao.analysis.pii._model import finding, moved
+
+    args = (3, 21, "id_card", 0.99, ADULT_ID, "resident", date(1990, 3, 7), 35, False)
+    fast, plain = finding(*args), Finding(*args)
+    assert fast == plain and repr(fast) == repr(plain) and hash(fast) == hash(plain)
+    assert dataclasses.replace(fast, start=5) == moved(plain, 5, 21) == Finding(5, *args[1:])
+    assert finding(1, 2, "phone", 0.9) == Finding(1, 2, "phone", 0.9)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.start = 4  # type: ignore[misc]
+
+
+def test_check_digit_tables_agree_with_other_digits() -> None:
+    from jubao.analysis.pii._checks import id_check_char, luhn_ok, org_code_ok, uscc_check_char
+
+    wide = str.maketrans("0123456789", "０１２３４５６７８９")
+    # Non-ASCII digits take the general path and give the same answers.
+    assert luhn_ok(CARD) and not luhn_ok(wrong_check(CARD))
+    assert id_check_char(ADULT_ID[:17].translate(wide)) == ADULT_ID[17]
+    assert uscc_check_char(USCC[:17]) == USCC[17]
+    assert uscc_check_char(USCC[:17].lower()) is None
+    assert org_code_ok(USCC[8:17]) and not org_code_ok("M000100Y５")
+    with pytest.raises(ValueError):
+        id_check_char("1101011990030712A")

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date
 from operator import attrgetter
 
 from ._checks import valid_id_number, valid_uscc
 from ._gate import families, families_many
-from ._model import KINDS, NUMBER, PRIORITY, SPECIAL, Finding
+from ._model import KINDS, NUMBER, PRIORITY, SPECIAL, Finding, moved
 from ._normalise import normalise
 from ._numbers import scan_numbers
 from ._phrases import scan_phrases
@@ -53,6 +52,9 @@ LABELS: dict[str, str] = {
 
 # ``redact(text)`` without explicit findings masks everything at or above this confidence.
 REDACT_THRESHOLD = 0.5
+
+# The families that ``scan_phrases`` handles (all but numbers and normalisation).
+_PHRASES = ~(NUMBER | SPECIAL)
 
 
 def scan(text: str, *, today: date | None = None) -> list[Finding]:
@@ -97,29 +99,27 @@ def _scan(text: str, bits: int, today: date | None) -> list[Finding]:
     found: list[Finding] = []
     if bits & NUMBER:
         scan_numbers(text, today, found)
-    scan_phrases(text, bits, found)
+    if bits & _PHRASES:
+        scan_phrases(text, bits, found)
     chosen = _resolve(found) if len(found) > 1 else found
     if norm is None or not norm.breaks:
         return chosen
-    return [_to_original(f, *norm.span(f.start, f.end)) for f in chosen]
+    return [moved(f, *norm.span(f.start, f.end)) for f in chosen]
 
 
 _START = attrgetter("start")
-
-
-def _before(f: Finding, g: Finding) -> bool:
-    return f.end <= g.start
-
-
-def _to_original(f: Finding, start: int, end: int) -> Finding:
-    return replace(f, start=start, end=end)
 
 
 def _resolve(found: list[Finding]) -> list[Finding]:
     """Keep the best finding where several overlap: confidence, then length, then kind."""
     # Usually nothing overlaps, and then every finding is kept: one sort by start suffices.
     found.sort(key=_START)
-    if all(map(_before, found, found[1:])):
+    end = 0
+    for f in found:
+        if f.start < end:
+            break
+        end = f.end
+    else:
         return found
     found.sort(key=lambda f: (-f.confidence, f.start - f.end, PRIORITY[f.kind], f.start))
     starts: list[int] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ._model import ADDRESS, EMAIL, HOTEL, MEDICAL, NOW_AT, PLATE, QQ, WECHAT, Finding
+from ._model import ADDRESS, EMAIL, HOTEL, MEDICAL, NOW_AT, PLATE, QQ, WECHAT, Finding, finding
 
 _QQ = re.compile(
     r"(?:qq|扣扣|企鹅|(?<![a-z])q(?=号))(?:号码|号|账号|帐号)?([^0-9a-z\n群]{0,4}?)"
@@ -131,7 +131,7 @@ def scan_phrases(s: str, bits: int, out: list[Finding]) -> None:
         _medical(s, out)
     if bits & EMAIL:
         for m in _EMAIL.finditer(s):
-            out.append(Finding(m.start(), m.end(), "email", 0.95, m.group().lower()))
+            out.append(finding(m.start(), m.end(), "email", 0.95, m.group().lower()))
     if bits & PLATE:
         _plates(s, out)
     if bits & ADDRESS:
@@ -144,7 +144,7 @@ def scan_phrases(s: str, bits: int, out: list[Finding]) -> None:
 
 def _qq(s: str, out: list[Finding]) -> None:
     for m in _anchored(_QQ_FIRST, _QQ, s):
-        out.append(Finding(m.start(2), m.end(2), "qq", 0.9, m.group(2)))
+        out.append(finding(m.start(2), m.end(2), "qq", 0.9, m.group(2)))
 
 
 def _wechat(s: str, out: list[Finding]) -> None:
@@ -153,7 +153,7 @@ def _wechat(s: str, out: list[Finding]) -> None:
         # Pure-letter handles are often ordinary words; digits or "_" make an id likely.
         # (0.9 ties with a bare mobile number, and the explicit cue wins the tie.)
         conf = 0.9 if any(c.isdigit() or c in "_-" for c in ident) else 0.6
-        out.append(Finding(m.start(1), m.end(1), "wechat", conf, ident))
+        out.append(finding(m.start(1), m.end(1), "wechat", conf, ident))
 
 
 def _plates(s: str, out: list[Finding]) -> None:
@@ -170,7 +170,7 @@ def _plates(s: str, out: list[Finding]) -> None:
         a = m.start()
         conf = 0.95 if _PLATE_CUE.search(s, max(0, a - 10), m.end() + 4) else 0.8
         value = s[a] + m.group(1) + serial
-        out.append(Finding(a, m.end(), "plate", conf, value, subtype))
+        out.append(finding(a, m.end(), "plate", conf, value, subtype))
 
 
 def _medical(s: str, out: list[Finding]) -> None:
@@ -187,7 +187,7 @@ def _medical(s: str, out: list[Finding]) -> None:
             conf = 0.45 if m.group() in _INSULT_PRONE else 0.6
         else:
             continue
-        out.append(Finding(a, b, "medical", conf, m.group().upper()))
+        out.append(finding(a, b, "medical", conf, m.group().upper()))
 
 
 def _hotels(s: str, out: list[Finding]) -> None:
@@ -196,12 +196,12 @@ def _hotels(s: str, out: list[Finding]) -> None:
         a = _place_start(s, m.start(), m.start(1))
         room = m.end() > m.end(1)
         conf = 0.85 if room else 0.65
-        out.append(Finding(a, m.end(), "whereabouts", conf, s[a : m.end()], "hotel"))
+        out.append(finding(a, m.end(), "whereabouts", conf, s[a : m.end()], "hotel"))
 
 
 def _now_at(s: str, out: list[Finding]) -> None:
     for m in _NOW_AT.finditer(s):
-        out.append(Finding(m.start(1), m.end(1), "whereabouts", 0.7, m.group(1), "location"))
+        out.append(finding(m.start(1), m.end(1), "whereabouts", 0.7, m.group(1), "location"))
 
 
 def _place_start(s: str, cue_start: int, suffix_start: int) -> int:
@@ -267,4 +267,4 @@ def _emit_address(s: str, chain: list[tuple[int, int, str]], out: list[Finding])
     a, b = chain[0][0], chain[-1][1]
     if _ADDR_CUE.search(s, max(0, a - 6), a):
         conf = min(conf + 0.05, 0.95)
-    out.append(Finding(a, b, "address", conf, s[a:b]))
+    out.append(finding(a, b, "address", conf, s[a:b]))
