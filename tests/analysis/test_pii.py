@@ -281,6 +281,9 @@ def test_medical_needs_a_person_cue() -> None:
     # Used as an insult with only a pronoun, it stays below the reporting threshold.
     assert kinds("他是精神病") == []
     assert kinds("醫院說他確診癌症") == [("medical", "癌症")]
+    # The cue must be in the same sentence (found by the repetition property below).
+    assert kinds("癌症000000他。\n癌症000000他。\n", 0.0) == []
+    assert kinds("他很好。癌症的科普知识", 0.0) == []
 
 
 def test_whereabouts() -> None:

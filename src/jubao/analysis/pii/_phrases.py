@@ -173,10 +173,27 @@ def _plates(s: str, out: list[Finding]) -> None:
         out.append(finding(a, m.end(), "plate", conf, value, subtype))
 
 
+_SENTENCE_BREAKS = "。！？!?；;\n"
+
+
+def _within_sentence(s: str, a: int, b: int, before: int, after: int) -> tuple[int, int]:
+    """The window `before` characters left of `a` and `after` right of `b`, cut at sentence
+    breaks: a cue in the previous or next sentence is about someone or something else."""
+    lo, hi = max(0, a - before), min(len(s), b + after)
+    for mark in _SENTENCE_BREAKS:
+        left = s.rfind(mark, lo, a)
+        if left >= 0:
+            lo = left + 1
+        right = s.find(mark, b, hi)
+        if right >= 0:
+            hi = right
+    return lo, hi
+
+
 def _medical(s: str, out: list[Finding]) -> None:
     for m in MEDICAL_TERMS.finditer(s):
         a, b = m.span()
-        lo, hi = max(0, a - 12), b + 6
+        lo, hi = _within_sentence(s, a, b, 12, 6)
         diagnosed = _DIAGNOSIS.search(s, lo, hi) is not None
         person = _PRONOUN.search(s, lo, hi) is not None
         if diagnosed and person:
