@@ -91,6 +91,27 @@ def verified_client(client: Client) -> Callable[[User], Client]:
     return sign_in
 
 
+@pytest.fixture
+def staff_client() -> Callable[[User], Client]:
+    """A client of its own per user, signed in with password and a confirmed authenticator."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(user: User) -> Client:
+        client = Client()
+        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
+        response = client.post(
+            "/accounts/login/", {"username": user.username, "password": PASSWORD}
+        )
+        assert response.status_code == 302, response.content
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        response = client.post("/accounts/second-factor/", {"token": f"{code:06d}"})
+        assert response.status_code == 302, response.content
+        return client
+
+    return sign_in
+
+
 # --- intake helpers shared by the intake, cases and browser tests -----------------------------
 ITEM = "personal.doxxing"
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jubao.measures",
     "jubao.notify",
     "jubao.platforms",
+    "jubao.enterprises",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -233,6 +234,13 @@ JUBAO_REVEAL_HOURS = env_int("JUBAO_REVEAL_HOURS", 24, minimum=1)
 # measure has no period; blacklist checks a platform may make (django-ratelimit style rate).
 JUBAO_MEASURE_REMOVAL = env_str("JUBAO_MEASURE_REMOVAL", "content.remove")
 JUBAO_BLACKLIST_DAYS = env_int("JUBAO_BLACKLIST_DAYS", 365, minimum=1)
+# The enterprise area (§13, §17): how much a key enterprise's report rises in the queues, and
+# when repeatedly unfounded reports bring a warning, then a restriction of filing.
+JUBAO_KEY_ENTERPRISE_STEP = env_int("JUBAO_KEY_ENTERPRISE_STEP", 5, minimum=0)
+JUBAO_ENTERPRISE_ABUSE_DAYS = env_int("JUBAO_ENTERPRISE_ABUSE_DAYS", 365, minimum=1)
+JUBAO_ENTERPRISE_WARN_AFTER = env_int("JUBAO_ENTERPRISE_WARN_AFTER", 3, minimum=1)
+JUBAO_ENTERPRISE_RESTRICT_AFTER = env_int("JUBAO_ENTERPRISE_RESTRICT_AFTER", 5, minimum=1)
+JUBAO_ENTERPRISE_RESTRICT_DAYS = env_int("JUBAO_ENTERPRISE_RESTRICT_DAYS", 90, minimum=1)
 JUBAO_RATE_BLACKLIST_CHECK = env_str("JUBAO_RATE_BLACKLIST_CHECK", "600/m")
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.

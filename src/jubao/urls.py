@@ -13,6 +13,8 @@ urlpatterns = [
     path("workbench/custody/", include("jubao.custody.urls")),
     path("workbench/measures/", include("jubao.measures.urls")),
     path("workbench/platform/", include("jubao.platforms.workbench_urls")),
+    path("workbench/enterprises/", include("jubao.enterprises.staff_urls")),
+    path("enterprise/", include("jubao.enterprises.urls")),
     path("account/", include("jubao.intake.account_urls")),
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),

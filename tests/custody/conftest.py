@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.test import Client
 
@@ -12,7 +10,6 @@ from jubao.cases.models import Case
 from jubao.custody.models import RevealRequest
 from jubao.custody.services import reveal_decide, reveal_request
 from jubao.intake.models import Report
-from tests.conftest import PASSWORD
 
 REASON = "需要联系举报人核实帖子截图的原始来源和发布时间"
 NAME, PHONE = "金丝雀张三", "13912345678"
@@ -54,24 +51,3 @@ def pending(people, report) -> RevealRequest:
 @pytest.fixture
 def approved(people, pending) -> RevealRequest:
     return reveal_decide(request=pending, custodian=people["carol"], approve=True, note="")
-
-
-@pytest.fixture
-def staff_client() -> Callable[[User], Client]:
-    """A client of its own per user, signed in with password and a confirmed authenticator."""
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    def sign_in(user: User) -> Client:
-        client = Client()
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", confirmed=True)
-        response = client.post(
-            "/accounts/login/", {"username": user.username, "password": PASSWORD}
-        )
-        assert response.status_code == 302, response.content
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        response = client.post("/accounts/second-factor/", {"token": f"{code:06d}"})
-        assert response.status_code == 302, response.content
-        return client
-
-    return sign_in

@@ -104,3 +104,27 @@ def staff_page(browser, base_url: str, user, password: str):
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(base_url + "/workbench/")
     return page
+
+
+@pytest.fixture
+def opened() -> Iterator[list]:
+    """Track the pages a test opens; close their contexts afterwards, pass or fail."""
+    pages: list = []
+    yield pages
+    for page in pages:
+        page.context.close()
+
+
+def zh(text: object) -> str:
+    """A source string (or lazy label) as the zh-CN browser sees it."""
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("zh-hans"):
+        return str(gettext(text) if isinstance(text, str) else text)
+
+
+def assert_clean(page: object) -> None:
+    """No serious or critical accessibility violation on the page."""
+    violations = axe_violations(page)
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]

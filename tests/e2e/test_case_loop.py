@@ -11,8 +11,6 @@ evaluate the result and the workbench shows the case as evaluated.
 from __future__ import annotations
 
 import pytest
-from django.utils import translation
-from django.utils.translation import gettext as _
 from playwright.sync_api import expect
 
 from jubao.accounts.models import Role
@@ -22,7 +20,7 @@ from jubao.intake.models import EventKind, Report
 from jubao.platforms.models import Transfer
 from jubao.platforms.services import EvidenceFile, transfer_report
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import axe_violations, new_page, staff_page
+from tests.e2e.conftest import assert_clean, new_page, staff_page, zh
 from tests.intake.conftest import png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,21 +35,6 @@ def _setup(platform, easy_pow_and_no_rate_limits):
     platform.save()
 
 
-@pytest.fixture
-def opened(browser):
-    """Track the pages a test opens; close their contexts afterwards, pass or fail."""
-    opened: list = []
-    yield opened
-    for page in opened:
-        page.context.close()
-
-
-def zh(text) -> str:
-    """A source string (or lazy label) as the zh-CN browser sees it."""
-    with translation.override("zh-hans"):
-        return str(_(text) if isinstance(text, str) else text)
-
-
 def tier1_measure_without_discussion() -> str:
     """A measure of the item that a reviewer-level approval suffices for, and no discussion."""
     catalogue = get_catalogue()
@@ -62,11 +45,6 @@ def tier1_measure_without_discussion() -> str:
         for m in item.measures
         if m.tier.level == 1 and m.tier.approvers == 1 and not m.tier.collective_discussion
     )
-
-
-def assert_clean(page) -> None:
-    violations = axe_violations(page)
-    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
 
 
 def file_report(page, base: str, tmp_path) -> str:

@@ -33,15 +33,6 @@ def _setup(easy_pow_and_no_rate_limits):
     """Reports filed here solve cheap challenges and meet no rate limit."""
 
 
-@pytest.fixture
-def opened():
-    """Track the pages a test opens; close their contexts afterwards, pass or fail."""
-    opened: list = []
-    yield opened
-    for page in opened:
-        page.context.close()
-
-
 def test_a_platform_officer_reports_in_the_workbench(
     browser, live_server, client, report_body, cast, platform, make_user, opened, tmp_path
 ):

@@ -10,7 +10,6 @@ from jubao.measures.lifecycle import label_response_submit
 from jubao.measures.models import BlacklistEntry, Measure, MeasureStatus, ResponseStatus
 from jubao.measures.services import measure_applied
 from jubao.measures.views import measures_panel
-from tests.custody.conftest import staff_client  # noqa: F401
 from tests.measures.conftest import T0
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.measures.urls")]
@@ -64,7 +63,7 @@ def test_staff_record_proof_that_holds(
     verified_client,
     order,
     cast,
-    staff_client,  # noqa: F811
+    staff_client,
 ):
     private = measure_applied(measure=order("content.private"), at=T0)
     client = verified_client(cast["disposal"])

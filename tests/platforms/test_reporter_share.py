@@ -21,7 +21,6 @@ from jubao.ledger.models import LedgerEntry
 from jubao.ledger.verify import ledger_verify
 from jubao.platforms.models import Transfer
 from jubao.platforms.webhooks import Webhook
-from tests.custody.conftest import staff_client  # noqa: F401  (one client per user)
 from tests.platforms.test_transfers import api  # noqa: F401  (the signed-call fixture)
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +181,7 @@ def test_the_pages_ask_decide_and_show_the_details(
     impersonation,
     cast,
     custodian,
-    staff_client,  # noqa: F811
+    staff_client,
     make_user,
     platform,
 ):

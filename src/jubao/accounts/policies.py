@@ -120,6 +120,11 @@ POLICIES: dict[str, Policy] = {
         _policy("cases.supervise", {Role.SUPERVISOR, Role.AUDITOR}),
         _policy("blacklist.manage", {Role.SUPERVISOR, Role.APPROVER}),
         _policy("platform.work", {Role.PLATFORM}, by_jurisdiction=False),
+        # The enterprise area: staff verify enterprises of their jurisdiction and work with them
+        # (counselling, liaison, guidance, joint handling); enterprises use their own pages.
+        _policy("enterprises.verify", {Role.INTAKE, Role.SUPERVISOR}),
+        _policy("enterprises.guide", {Role.INTAKE, Role.SUPERVISOR}),
+        _policy("enterprise.use", {Role.ENTERPRISE}, by_jurisdiction=False),
     ]
 }
 

@@ -8,14 +8,15 @@ import segno
 from django import forms
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from jubao.accounts.policies import needs_second_factor, second_factor_passed
+from jubao.accounts.models import Role
+from jubao.accounts.policies import has_role, needs_second_factor, second_factor_passed
 from jubao.accounts.services import totp_confirm, totp_device_for
 from jubao.ledger.services import actor_ref, ledger_append
 
@@ -23,6 +24,12 @@ from jubao.ledger.services import actor_ref, ledger_append
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Enterprise contacts land on their own dashboard, everyone else on the workbench."""
+        if has_role(self.request.user, Role.ENTERPRISE):
+            return resolve_url("enterprise:dashboard")
+        return str(super().get_default_redirect_url())
 
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)

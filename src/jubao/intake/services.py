@@ -127,6 +127,9 @@ def _new_case(clean: CleanDraft, route: Triage) -> Case:
         priority=route.priority,
         jurisdiction=route.jurisdiction,
         platform=route.platform,
+        flags=list(route.flags),
+        responsible=route.responsible,
+        assignee=route.responsible,
         **clean.catalogue.stamp(),
     )
     clocks_refresh(case)
@@ -276,7 +279,11 @@ def report_submit(
     )
     # Analysis and routing read only; keep them out of the write transaction (on SQLite it
     # holds the database's one write lock).
-    route = triage(clean)
+    if account is not None:
+        from jubao.enterprises.services import filing_check
+
+        filing_check(account)  # an unverified or restricted enterprise may not file
+    route = triage(clean, account)
     with transaction.atomic():
         if key_hash:
             earlier = _claim_key(key_hash, _body_hash(clean))

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from jubao.accounts.models import Office, Platform, PlatformStatus
+from jubao.accounts.models import Office, Platform, PlatformStatus, User
 from jubao.analysis import abuse, pii
 from jubao.analysis.urls import target_key
 from jubao.intake.validation import CleanDraft
@@ -72,6 +72,9 @@ class Triage:
     priority: int
     target_keys: list[str]
     analysis: dict[str, Any]
+    # The enterprise area's flags and designated handler for a new case (see jubao.enterprises).
+    flags: tuple[str, ...] = ()
+    responsible: User | None = None
 
 
 def _host(url: str) -> str:
@@ -112,8 +115,11 @@ def home_office() -> Office:
     return Office.objects.get(code=settings.JUBAO_OFFICE_CODE)
 
 
-def triage(clean: CleanDraft) -> Triage:
-    """Route and rank a validated report."""
+def triage(clean: CleanDraft, account: User | None = None) -> Triage:
+    """Route and rank a validated report; a verified enterprise's report goes to the office of
+    its registered place, ranks higher for a key enterprise and gets its liaison."""
+    from jubao.enterprises.services import enterprise_route, priority_step
+
     draft, item = clean.draft, clean.item
     platform = find_platform(clean.targets)
     texts = [draft.description] + [t.get("excerpt", "") for t in clean.targets]
@@ -124,11 +130,16 @@ def triage(clean: CleanDraft) -> Triage:
         priority -= hints.priority_step
     if draft.for_minor:
         priority -= MINOR_STEP
+    priority -= priority_step(account)
+    enterprise = enterprise_route(account, platform)
+    jurisdiction = platform.jurisdiction if platform else home_office()
     return Triage(
         platform=platform,
-        jurisdiction=platform.jurisdiction if platform else home_office(),
+        jurisdiction=enterprise.office if enterprise else jurisdiction,
         track=str(item.track),
         priority=max(TOP_PRIORITY, priority),
         target_keys=target_keys(clean.targets),
         analysis=analysis,
+        flags=enterprise.flags if enterprise else (),
+        responsible=enterprise.responsible if enterprise else None,
     )

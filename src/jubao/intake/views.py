@@ -95,9 +95,11 @@ def area(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _citizen(request: HttpRequest) -> User | None:
-    """The signed-in citizen, whose account will list the report."""
+    """The signed-in citizen or enterprise contact, whose account will list the report."""
     user = request.user
-    return user if user.is_authenticated and has_role(user, Role.CITIZEN) else None
+    if user.is_authenticated and has_role(user, Role.CITIZEN, Role.ENTERPRISE):
+        return user
+    return None
 
 
 def _channel(request: HttpRequest) -> str:

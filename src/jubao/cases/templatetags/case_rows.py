@@ -15,7 +15,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from jubao.cases.models import Case, CaseStatus
@@ -32,6 +32,23 @@ def _status_labels(language: str | None) -> dict[str, str]:
 def status_label(status: str) -> str:
     """The case status's name in the active language."""
     return _status_labels(get_language()).get(status, status)
+
+
+FLAG_LABELS = {
+    "repeat": gettext_lazy("Repeated infringement"),
+    "malicious": gettext_lazy("Malicious infringement"),
+    "group": gettext_lazy("Group infringement"),
+    "enterprise": gettext_lazy("Enterprise"),
+    "key_enterprise": gettext_lazy("Key enterprise"),
+    "cross_region": gettext_lazy("Platform outside the territory"),
+}
+
+
+@register.filter
+def flag_label(flag: str) -> str:
+    """A case flag's name in the active language."""
+    label = FLAG_LABELS.get(flag)
+    return str(label) if label is not None else flag
 
 
 @register.simple_tag

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 
 from jubao.accounts import demo as accounts_demo
 from jubao.cases import demo as cases_demo
+from jubao.enterprises import demo as enterprises_demo
 from jubao.intake import demo as intake_demo
 from jubao.intake.receipts import display
 
@@ -22,6 +23,12 @@ class Command(BaseCommand):
         for cred in credentials:
             key = cred.totp_key or "-"
             self.stdout.write(f"{cred.username:<12} {cred.password:<20} {cred.role:<22} {key}")
+        enterprise = enterprises_demo.load()
+        if enterprise is not None:
+            self.stdout.write(
+                f"The user `enterprise` is the verified contact of {enterprise.name}: its area is "
+                "at /enterprise/ (register new enterprises at /enterprise/register/)."
+            )
         receipts = intake_demo.load()
         if receipts:
             self.stdout.write("Demo reports (follow one at /receipt/ with its receipt code):")
