@@ -9,7 +9,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from jubao.analysis import ced
+from jubao.analysis import ced, propagation
 from jubao.analysis.propagation import analyze
 
 T0 = datetime(2024, 3, 1, 12, 0)
@@ -221,3 +221,108 @@ def test_ced_time_formats() -> None:
     assert ced.parse_time("07月14日 21:09", after=source).year == 2013  # before the source
     with pytest.raises(ValueError):
         ced.parse_time("昨天 10:00")
+
+
+# --- the two code paths ------------------------------------------------------------------------
+# Cascades up to propagation._SMALL posts are handled with lists, larger ones with numpy arrays.
+# Setting _SMALL to -1 sends even tiny cascades down the numpy path, so both are tested alike.
+
+
+@pytest.fixture(params=["lists", "arrays"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "arrays":
+        monkeypatch.setattr(propagation, "_SMALL", -1)
+    return str(request.param)
+
+
+def random_cascade(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    """Random parents (often later posts, so loops), repeats, blank and unknown parents."""
+    posts = []
+    for i in range(n):
+        r = rng.random()
+        parent: str | None
+        if r < 0.3:
+            parent = rng.choice(["", None])
+        elif r < 0.85:
+            parent = f"p{rng.randrange(n)}"
+        elif r < 0.9:
+            parent = f"p{i}"
+        else:
+            parent = f"gone{rng.randrange(3)}"
+        text = rng.choice(["", "转发微博", "求扩散", "人肉他", None])
+        posts.append(
+            post(f"p{i}", parent, f"u{rng.randrange(max(1, n // 4))}", rng.randrange(9), text)
+        )
+    for _ in range(rng.randrange(3)):
+        if posts:
+            posts.insert(rng.randrange(len(posts)), {**rng.choice(posts), "parent": ""})
+    return posts
+
+
+def test_paths_agree_with_networkx_and_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    for _ in range(150):
+        posts = random_cascade(rng, rng.randrange(0, 40))
+        if rng.random() < 0.2:
+            posts.insert(0, {**ROOT, "uid": "mallory"})
+        options = {
+            "first_k": rng.choice([0, 1, 3]),
+            "multi_min_posts": rng.choice([1, 2, 3]),
+            "hub_min_reach": rng.choice([0, 2, 10]),
+            "cue_min_reach": rng.choice([0, 1, 2]),
+        }
+        monkeypatch.setattr(propagation, "_SMALL", 1 << 14)
+        lists = analyze(posts, root=ROOT, **options)
+        monkeypatch.setattr(propagation, "_SMALL", -1)
+        arrays = analyze(posts, root=ROOT, **options)
+        assert lists == arrays
+        # Loops are broken at their earliest post: give networkx the repaired parents.
+        repaired = [{**p, "parent": ""} if p["mid"] in lists.reparented else p for p in posts]
+        assert lists.reach == nx_reach(repaired, ROOT)
+        for role, groups in lists.evidence.items():
+            assert all(list(mids) == sorted(mids) for mids in groups.values()), role
+
+
+def test_blank_parents_can_be_real_mids(path: str) -> None:
+    posts = [post("", None, "bob", 1), post("a", "", "carol", 2), post("b", "a", "dave", 3)]
+    c = analyze(posts, root=ROOT)
+    assert c.reach == {"r": 3, "": 2, "a": 1, "b": 0}  # "" names the post, None the root
+    assert c.reparented == {}
+
+
+def test_root_mid_repeated_after_the_root(path: str) -> None:
+    posts = [*SMALL, {**ROOT, "uid": "mallory", "parent": "a"}, {**SMALL[0], "uid": "x"}]
+    c = analyze(posts, root=ROOT, multi_min_posts=1)
+    assert c.reach == analyze(SMALL, root=ROOT).reach
+    assert "mallory" not in c.roles["multi_poster"]
+    assert c.evidence["multi_poster"]["bob"] == ("a", "g")
+
+
+def test_first_forwarder_evidence_is_sorted(path: str) -> None:
+    posts = [post("z", "", "bob", 1), post("y", "", "bob", 2), post("x", "", "carol", 3)]
+    c = analyze(posts, root=ROOT, first_k=2)
+    assert c.evidence["first_forwarder"] == {"bob": ("y", "z")}
+
+
+def test_small_deep_chain_with_a_loop(path: str) -> None:
+    # Deep enough for the list path to hand the counting to numpy.
+    n = 3000
+    chain = [post(f"c{i}", f"c{i - 1}" if i else "", f"u{i % 7}", i) for i in range(n)]
+    loop = [post("l0", "l1", "w", 5), post("l1", "l0", "w", 6), post("t", "l1", "v", 7)]
+    c = analyze([*reversed(chain), *loop], root=ROOT)
+    assert c.reach["r"] == n + 3 and c.reach["c0"] == n - 1 and c.reach[f"c{n - 1}"] == 0
+    assert c.reparented == {"l0": "cycle"} and c.reach["l0"] == 2
+    assert c.evidence["inciter"]["u0"][0] == "c0"
+
+
+def test_cue_texts_repeat(path: str) -> None:
+    texts = ["转发微博", "求扩散", "", None] * 50
+    posts = [post(f"p{i:03}", "" if i < 4 else f"p{i % 4:03}", f"u{i}", i, t)
+             for i, t in enumerate(texts)]  # fmt: skip
+    c = analyze(posts, root=ROOT, hub_min_reach=10**6)
+    assert c.evidence["inciter"] == {"u1": ("p001",)}
+
+
+def test_bad_cues_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        analyze(SMALL, root=ROOT, cues=["扩散", ""])
