@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from jubao.analysis.dedup import (
     signature,
     similarity,
 )
+from jubao.analysis.dedup.minhash import mix64
 
 # 2,500 common CJK code points: random strings over them share almost no 3-grams.
 _ALPHABET = [chr(0x4E00 + i) for i in range(0, 5000, 2)]
@@ -58,6 +61,48 @@ def index(corpus: dict[str, str]) -> NearDuplicateIndex:
 def test_normalise_folds_width_case_punctuation_urls_and_mentions() -> None:
     raw = "转发！ＡＢＣ１２３，看看 https://t.cn/A6x?x=1 @张三 //@李四: 真的。"
     assert normalise(raw) == "转发abc123看看真的"
+
+
+def _reference_normalise(text: str) -> str:
+    """The definition `normalise` must match, without its shortcuts."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"(?:https?://|www\.)\S+|@[\w\-]{1,30}", "", text, flags=re.IGNORECASE)
+    return re.sub(r"[\W_]+", "", text)
+
+
+def test_normalise_shortcuts_match_full_nfkc() -> None:
+    rng = random.Random(4)
+    # Full-width punctuation next to combining marks, compatibility characters, mentions and
+    # URLs that the punctuation ends (or does not end), Latin letters with case.
+    pieces = [*"，？！…（）：～；、。", "\u0301", "\u0338", "①", "㈠", "ﬁ", "Ｋ"]
+    pieces += ["ｈｔｔｐ://x.cn/a"]
+    pieces += ["@张三", "http://t.cn/A", "www.", "ÀÉ", "ß", "İ", " ", "\u3000", "_", "-", "a", "1"]
+    pieces += [rng.choice(_ALPHABET) for _ in range(20)]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert normalise(text) == _reference_normalise(text), text
+
+
+def _reference_signature(text: str, hasher: MinHasher) -> np.ndarray | None:
+    """The definition of a signature, written with the public building blocks."""
+    ids = shingles(normalise(text), hasher.shingle_size)
+    if ids.size == 0:
+        return None
+    a, b, salt = hasher._params
+    values = np.multiply.outer(mix64(ids, salt), a) + b
+    return (values.min(axis=0) >> np.uint64(16)).astype(np.uint16)
+
+
+@pytest.mark.parametrize("length", [1, 2, 3, 4, 40, 511, 512, 513, 2000])
+def test_signature_fast_paths_equal_the_definition(length: int) -> None:
+    rng = random.Random(length)
+    text = "".join(rng.choice(_ALPHABET) for _ in range(length))
+    for hasher in (MinHasher(), MinHasher(num_perm=32, shingle_size=2, seed=9)):
+        expected = _reference_signature(text, hasher)
+        got = hasher.signature_array(text)
+        assert expected is not None and got is not None
+        assert got.dtype == np.uint16 and got.flags.c_contiguous
+        assert (got == expected).all()
 
 
 def test_edited_copies_are_found(corpus: dict[str, str], index: NearDuplicateIndex) -> None:
@@ -176,6 +221,31 @@ def test_many_removals_compact_the_arrays(corpus: dict[str, str]) -> None:
     assert len(idx._keys) < 250  # dead rows were dropped
     survivor = list(corpus)[350]
     assert idx.query(corpus[survivor]) == [survivor]
+
+
+def test_long_band_runs_and_pending_rows_are_all_candidates() -> None:
+    idx = NearDuplicateIndex()
+    for i in range(12):
+        idx.add(f"copy-{i}", _SLOGAN)
+    idx.add("other", "今天天气很好，我们去公园散步吧，顺便买点水果回家。")
+    idx.compact()  # twelve equal band keys per band in the sorted arrays
+    for i in range(12, 15):
+        idx.add(f"copy-{i}", _SLOGAN + "！")  # still pending
+    assert idx._pending
+    assert idx.query(_SLOGAN) == [f"copy-{i}" for i in range(15)]
+
+
+@pytest.mark.parametrize("count", [1, 3, 4, 5, 40])
+def test_scalar_and_vector_verification_agree(corpus: dict[str, str], count: int) -> None:
+    idx = NearDuplicateIndex()
+    for key, text in corpus.items():
+        idx.add(key, text)
+    rng = random.Random(count)
+    sig = idx.hasher.signature_array(_edit(corpus["post-7"], rng))
+    assert sig is not None
+    rows = sorted([*rng.sample(range(len(corpus)), count - 1), 7])
+    expected = [int(np.count_nonzero(idx._sigs[row] == sig)) for row in rows]
+    assert idx._matches(sig, rows) == expected
 
 
 def test_storage_is_packed_arrays(index: NearDuplicateIndex) -> None:

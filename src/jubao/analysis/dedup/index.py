@@ -26,6 +26,9 @@ __all__ = ["NearDuplicateIndex"]
 
 _MIN_PENDING = 2048
 _MAX_PENDING = 65536
+# Up to this many candidates are verified one by one on Python ints (about 1 µs each); more
+# go through one vectorised numpy comparison (a few µs whatever the count).
+_SCALAR_VERIFY = 4
 
 
 class NearDuplicateIndex:
@@ -64,6 +67,9 @@ class NearDuplicateIndex:
         self._pending_count = 0
         # Counting equal values as a matrix product is cheaper than a sum along an axis.
         self._ones = np.ones(num_perm, dtype=np.uint8 if num_perm < 256 else np.uint16)
+        # Bit 0 of every 16-bit lane of a signature read as one Python int.
+        self._lane_bits = int.from_bytes(b"\x01\x00" * num_perm, "little")
+        self._views()
 
     # -- public API -------------------------------------------------------------------------
 
@@ -108,7 +114,7 @@ class NearDuplicateIndex:
 
     def query(self, text: str) -> list[str]:
         """Keys of indexed near-duplicates of `text`, most similar first."""
-        return [key for key, _ in self.query_scored(text)]
+        return [key for key, _ in self._query_array(self.hasher.signature_array(text))]
 
     def query_scored(self, text: str) -> list[tuple[str, float]]:
         """(key, estimated Jaccard similarity) pairs at or above the threshold, best first."""
@@ -166,6 +172,7 @@ class NearDuplicateIndex:
             grown = np.zeros((capacity, self.hasher.num_perm), dtype=np.uint16)
             grown[: self._sigs.shape[0]] = self._sigs
             self._sigs = grown
+            self._views()
         self._sigs[row] = 0 if sig is None else sig
 
     def _pending_put(self, band_key: int, row: int) -> None:
@@ -203,6 +210,7 @@ class NearDuplicateIndex:
         at = np.searchsorted(self._band_keys, keys, side="right")
         self._band_keys = np.insert(self._band_keys, at, keys)
         self._band_rows = np.insert(self._band_rows, at, rows)
+        self._views()
 
     def _rebuild_bands(self) -> None:
         self._pending.clear()
@@ -214,37 +222,66 @@ class NearDuplicateIndex:
         flat_rows = np.repeat(rows, self.banding.bands)
         order = np.argsort(band_keys.ravel(), kind="stable")
         self._band_keys = band_keys.ravel()[order].astype(np.uint32)
-        self._band_rows = flat_rows[order]
+        self._band_rows = flat_rows[order].astype(np.uint32, copy=False)
+        self._views()
+
+    def _views(self) -> None:
+        """Memoryviews over the arrays, whose items Python reads without creating numpy
+        scalars. Called whenever an array is replaced (writes into `_sigs` show through); the
+        sorted band keys and the view of their rows are replaced together, as one tuple."""
+        self._table = (self._band_keys, memoryview(self._band_rows))
+        self._sig_bytes = memoryview(self._sigs.reshape(-1).view(np.uint8))
 
     def _candidates(self, band_keys: npt.NDArray[np.uint32]) -> list[int]:
-        """Rows sharing at least one band key with the query, in insertion order."""
-        rows = self._frozen_candidates(band_keys)
-        if self._pending:
-            for band_key in band_keys.tolist():
-                held = self._pending.get(band_key)
-                if isinstance(held, list):
-                    rows.update(held)
-                elif held is not None:
-                    rows.add(held)
-        return sorted(rows)
+        """Rows sharing at least one band key with the query, in insertion order.
 
-    def _frozen_candidates(self, band_keys: npt.NDArray[np.uint32]) -> set[int]:
-        # Per-call numpy overhead dominates at this size, so the common cases take few calls:
-        # no shared band (one search), or shared bands each holding a single row.
-        table = self._band_keys
-        if table.size == 0:
-            return set()
-        lo = table.searchsorted(band_keys)
-        hit = table.take(lo, mode="clip") == band_keys
-        if not hit.any():
-            return set()
-        lo, keys = lo[hit], band_keys[hit]
-        if not (table.take(lo + 1, mode="clip") == keys).any():
-            return set(self._band_rows[lo].tolist())
-        rows: set[int] = set()
-        for a, b in zip(lo.tolist(), table.searchsorted(keys, side="right").tolist(), strict=True):
-            rows.update(self._band_rows[a:b].tolist())
-        return rows
+        Two binary searches find the run of table entries holding each band key; the rows of
+        the few non-empty runs are then read straight from a memoryview, which at this size is
+        cheaper than more numpy calls."""
+        found: set[int] = set()
+        sorted_keys, rows = self._table
+        if len(rows):
+            starts = sorted_keys.searchsorted(band_keys).tolist()
+            ends = sorted_keys.searchsorted(band_keys, "right").tolist()
+            for start, end in zip(starts, ends, strict=True):
+                if start != end:
+                    if end - start == 1:
+                        found.add(rows[start])
+                    else:
+                        found.update(rows[start:end])
+        if self._pending:
+            get = self._pending.get
+            for key in band_keys.tolist():
+                held = get(key)
+                if held is None:
+                    continue
+                if isinstance(held, list):
+                    found.update(held)
+                else:
+                    found.add(held)
+        return sorted(found)
+
+    def _matches(self, sig: npt.NDArray[np.uint16], rows: list[int]) -> list[int]:
+        """How many values each of `rows` shares with `sig`."""
+        if len(rows) > _SCALAR_VERIFY:
+            return ((self._sigs[rows] == sig).view(np.uint8) @ self._ones).tolist()
+        # XOR the signatures as Python ints, OR each 16-bit lane down into its lowest bit and
+        # count the lanes that differ.
+        width = sig.nbytes
+        size = sig.size
+        query = int.from_bytes(sig.tobytes(), "little")
+        lanes = self._lane_bits
+        data = self._sig_bytes
+        counts = []
+        for row in rows:
+            start = row * width
+            x = query ^ int.from_bytes(data[start : start + width], "little")
+            x |= x >> 8
+            x |= x >> 4
+            x |= x >> 2
+            x |= x >> 1
+            counts.append(size - (x & lanes).bit_count())
+        return counts
 
     def _query_array(self, sig: npt.NDArray[np.uint16] | None) -> list[tuple[str, float]]:
         if sig is None or not self._rows:
@@ -252,12 +289,15 @@ class NearDuplicateIndex:
         rows = self._candidates(self.banding.keys(sig))
         if not rows:
             return []
-        matches = (self._sigs[rows] == sig).view(np.uint8) @ self._ones
-        need = self.threshold * sig.size - 1e-9
+        size = sig.size
+        need = self.threshold * size - 1e-9
+        keys = self._keys
         hits = []
-        for row, match in zip(rows, matches.tolist(), strict=True):
-            key = self._keys[row]
-            if match >= need and key is not None:
-                hits.append((key, match / sig.size))
-        hits.sort(key=lambda hit: -hit[1])  # stable: ties keep insertion order
+        for row, match in zip(rows, self._matches(sig, rows), strict=True):
+            if match >= need:
+                key = keys[row]
+                if key is not None:
+                    hits.append((key, match / size))
+        if len(hits) > 1:
+            hits.sort(key=lambda hit: -hit[1])  # stable: ties keep insertion order
         return hits

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,10 +62,19 @@ def _constants(seed: int, count: int) -> npt.NDArray[np.uint64]:
 
 _U16 = np.uint64(16)
 _U32 = np.uint64(32)
-_MIX_MUL = np.uint64(0xBF58476D1CE4E5B9)
 _FOLD_MUL = np.uint64(0x100000001B3)
 _LE_U64 = np.dtype("<u8")  # explicit byte order: signatures must not depend on the CPU
 _LE_U32 = np.dtype("<u4")
+
+
+_multiply_outer = np.multiply.outer
+_min_over_rows = np.minimum.reduce
+_repeat = np.repeat
+_TILED_VALUES = 32768  # per array of `MinHasher._tiled`: 256 KiB
+# Index of the uint16 holding bits 16–31, and of the uint32 holding bits 32–63, of a native
+# uint64.
+_BITS_16_31 = 1 if sys.byteorder == "little" else 2
+_HIGH_HALF = 1 if sys.byteorder == "little" else 0
 
 
 def mix64(x: npt.NDArray[np.uint64], multiplier: np.uint64) -> npt.NDArray[np.uint64]:
@@ -76,6 +86,16 @@ def mix64(x: npt.NDArray[np.uint64], multiplier: np.uint64) -> npt.NDArray[np.ui
     return z
 
 
+# The full-width punctuation of ordinary Chinese text is what usually makes a text fail the NFKC
+# check, and ``unicodedata.normalize`` is slow (it decomposes and recomposes every character).
+# Replacing a character by its own NFKC form leaves the NFKC form of the whole text unchanged
+# (both have the same compatibility decomposition), so these are swapped with ``str.replace``
+# first and the full normalisation runs only if something else is left.
+_COMMON_FOLDS = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，？！…（）：～；")
+_is_normalized = unicodedata.is_normalized
+_normalize = unicodedata.normalize
+
+
 def normalise(text: str) -> str:
     """Canonical form of `text` for duplicate detection.
 
@@ -83,8 +103,12 @@ def normalise(text: str) -> str:
     @mentions, punctuation, whitespace and emoji are dropped: what remains is the run of letters
     and digits that two copies of the same message have in common.
     """
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+    if not _is_normalized("NFKC", text):
+        for char, folded in _COMMON_FOLDS:
+            if char in text:
+                text = text.replace(char, folded)
+        if not _is_normalized("NFKC", text):
+            text = _normalize("NFKC", text)
     text = text.lower()
     if "@" in text or "http" in text or "www." in text:  # skip the regex in the common case
         text = _URL_OR_MENTION_RE.sub("", text)
@@ -149,17 +173,54 @@ class MinHasher:
         b = consts[self.num_perm : 2 * self.num_perm]
         return a, b, consts[-1] | np.uint64(1)
 
+    @cached_property
+    def _tiled(self) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        """The multipliers and offsets repeated end to end, for texts of up to
+        `_TILED_VALUES` / `num_perm` shingles (512 with the defaults)."""
+        a, b, _ = self._params
+        rows = max(1, _TILED_VALUES // self.num_perm)
+        return np.tile(a, rows), np.tile(b, rows)
+
     def signature_array(self, text: str) -> npt.NDArray[np.uint16] | None:
         """The signature of `text` as a uint16 array, or None if nothing is left after
         normalisation (such a text is a duplicate of nothing)."""
-        ids = shingles(normalise(text), self.shingle_size)
-        if ids.size == 0:
-            return None
-        a, b, salt = self._params
-        values = np.multiply.outer(mix64(ids, salt), a)
-        values += b
-        # astype keeps the low 16 bits of the shifted minimum, i.e. bits 16–31.
-        return (values.min(axis=0) >> _U16).astype(np.uint16)
+        return self.signature_normalised(normalise(text))
+
+    def signature_normalised(self, normalised: str) -> npt.NDArray[np.uint16] | None:
+        """`signature_array` of a text already passed through `normalise`.
+
+        The same steps as `shingles` and `mix64`, written out so that a short text costs as few
+        numpy calls as possible: at a few dozen shingles the per-call overhead, not the
+        arithmetic, is what a signature costs.
+        """
+        data = normalised.encode("utf-32-le")
+        chars = len(data) >> 2
+        if chars < 3 or self.shingle_size != 3:
+            ids = shingles(normalised, self.shingle_size)
+            if ids.size == 0:
+                return None
+            z = mix64(ids, self._params[2])
+        else:
+            n = chars - 2
+            z = np.ndarray((n,), _LE_U64, data, 0, (4,)) * _FOLD_MUL
+            z += np.ndarray((n,), _LE_U32, data, 8, (4,))
+            z *= self._params[2]
+            z ^= z >> _U32
+        # values[i, j] = a_j·z_i + b_j. With z repeated into a flat array, the products and sums
+        # run as two flat (vectorised) loops instead of one short loop per shingle.
+        size = z.size * self.num_perm
+        a_tiled, b_tiled = self._tiled
+        values: npt.NDArray[np.uint64]
+        if size <= a_tiled.size:
+            flat = _repeat(z, self.num_perm)
+            flat *= a_tiled[:size]
+            flat += b_tiled[:size]
+            values = flat.reshape(z.size, self.num_perm)
+        else:
+            values = _multiply_outer(z, self._params[0])
+            values += self._params[1]
+        # Bits 16–31 of each minimum, read in place as one uint16 of the four in its uint64.
+        return _min_over_rows(values, axis=0).view(np.uint16)[_BITS_16_31::4].copy()
 
     def signature_matrix(
         self, texts: Sequence[str], chunk: int = 1024, *, normalised: bool = False
@@ -225,7 +286,8 @@ class Banding:
     1 − (1 − J^rows)^bands, so near-duplicates become candidates without comparing all pairs.
 
     Keys are 32 bits because they only select candidates: a chance collision costs one extra
-    signature comparison, never a wrong answer.
+    signature comparison, never a wrong answer. They are never stored or sent anywhere (an index
+    recomputes them from its signatures on load), so they may differ between versions.
     """
 
     bands: int = 16
@@ -233,12 +295,14 @@ class Banding:
     seed: int = 1
 
     @cached_property
-    def _salts(self) -> npt.NDArray[np.uint64]:
-        """One salt per band, so equal runs in different bands give different keys."""
-        return _constants(self.seed ^ 0xBA4D, self.bands)
+    def _multipliers(self) -> npt.NDArray[np.uint64]:
+        """One odd multiplier per band, so equal runs in different bands give different keys."""
+        return _constants(self.seed ^ 0xBA4D, self.bands) | np.uint64(1)
 
     def keys(self, sigs: npt.NDArray[np.uint16]) -> npt.NDArray[np.uint32]:
-        """Band keys of one signature (shape (P,) → (bands,)) or many ((N, P) → (N, bands))."""
+        """Band keys of one signature (shape (P,) → (bands,)) or many ((N, P) → (N, bands)).
+
+        The result may be a strided view; it is only ever searched for or copied."""
         runs = sigs[..., : self.bands * self.rows]
         if self.rows == 4 and runs.flags.c_contiguous:
             # Four 16-bit values are exactly one uint64: a free, exact packing of the band.
@@ -248,8 +312,9 @@ class Banding:
             packed = grouped[..., 0]
             for col in range(1, self.rows):
                 packed = packed * _FOLD_MUL + grouped[..., col]
-        # Multiply-shift: the high 32 bits of (packed ^ salt) * odd constant.
-        return (((packed ^ self._salts) * _MIX_MUL) >> _U32).astype(np.uint32)
+        # Multiply-shift: the high 32 bits of packed · odd multiplier, read in place.
+        product = packed * self._multipliers
+        return product.view(np.uint32)[..., _HIGH_HALF::2]
 
     def probability(self, jaccard: float) -> float:
         """Probability that two texts with this Jaccard similarity become candidates."""
