@@ -198,6 +198,12 @@ class IdsField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+def handler_choices(user: User) -> list[tuple[int, str]]:
+    """The bulk form's "assign to" list as (id, name) pairs, without building model instances."""
+    rows = _handlers(office=user.office).values_list("pk", "display_name", "username")
+    return [(pk, name or username) for pk, name, username in rows]
+
+
 class BulkForm(forms.Form):
     """The ticked cases and one safe action for all of them."""
 
