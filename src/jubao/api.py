@@ -15,6 +15,7 @@ from ninja.errors import HttpError, ValidationError
 from jubao.cases.api import router as cases_router
 from jubao.catalogue.api import router as catalogue_router
 from jubao.errors import DomainError
+from jubao.insights.api import router as insights_router
 from jubao.intake.api import router as intake_router
 from jubao.measures.api import router as measures_router
 from jubao.platforms.api import router as platform_router
@@ -30,6 +31,7 @@ api.add_router("", intake_router)
 api.add_router("", cases_router)
 api.add_router("/platform", platform_router)
 api.add_router("/platform", measures_router)
+api.add_router("/platform", insights_router)
 
 
 @api.exception_handler(DomainError)

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "jubao.notify",
     "jubao.platforms",
     "jubao.enterprises",
+    "jubao.oversight",
+    "jubao.complaints",
+    "jubao.insights",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -241,6 +244,9 @@ JUBAO_ENTERPRISE_ABUSE_DAYS = env_int("JUBAO_ENTERPRISE_ABUSE_DAYS", 365, minimu
 JUBAO_ENTERPRISE_WARN_AFTER = env_int("JUBAO_ENTERPRISE_WARN_AFTER", 3, minimum=1)
 JUBAO_ENTERPRISE_RESTRICT_AFTER = env_int("JUBAO_ENTERPRISE_RESTRICT_AFTER", 5, minimum=1)
 JUBAO_ENTERPRISE_RESTRICT_DAYS = env_int("JUBAO_ENTERPRISE_RESTRICT_DAYS", 90, minimum=1)
+# The complaint window (docs/complaints.md).
+JUBAO_COMPLAINT_ACCEPT_DAYS = env_int("JUBAO_COMPLAINT_ACCEPT_DAYS", 2, minimum=1)
+JUBAO_COMPLAINT_ANSWER_DAYS = env_int("JUBAO_COMPLAINT_ANSWER_DAYS", 15, minimum=1)
 JUBAO_RATE_BLACKLIST_CHECK = env_str("JUBAO_RATE_BLACKLIST_CHECK", "600/m")
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.

@@ -125,6 +125,16 @@ POLICIES: dict[str, Policy] = {
         _policy("enterprises.verify", {Role.INTAKE, Role.SUPERVISOR}),
         _policy("enterprises.guide", {Role.INTAKE, Role.SUPERVISOR}),
         _policy("enterprise.use", {Role.ENTERPRISE}, by_jurisdiction=False),
+        # Supervision of platforms (§18): supervisors inspect and follow rectification; office
+        # staff see the problem ledger and the scorecards.
+        _policy("oversight.manage", {Role.SUPERVISOR}),
+        _policy("oversight.view", OFFICE_ROLES),
+        # The complaint window (§19): intake officers and supervisors handle complaints.
+        _policy("complaints.handle", {Role.INTAKE, Role.SUPERVISOR}),
+        # Transparency (§20): supervisors draft typical cases and the laws library; approvers
+        # approve a typical case for publication.
+        _policy("transparency.edit", {Role.SUPERVISOR}),
+        _policy("transparency.approve", {Role.APPROVER}),
     ]
 }
 

@@ -1,0 +1,175 @@
+"""Models of jubao.insights: transparency (§20) and the laws library (§3).
+
+- `TypicalCase`: a finished case written up for the public, redacted, checked by a person,
+  approved by someone else, then published.
+- `PlatformFigures`: a platform's handling figures for one month, as the platform submitted them.
+- `LawEntry`: a law, regulation or rule in the public library, with our summary.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jubao.accounts.models import Office, Platform
+from jubao.cases.models import Case
+
+TITLE_MAX_LENGTH = 200
+TEXT_MAX_LENGTH = 20000
+
+
+class TypicalStatus(models.TextChoices):
+    DRAFTED = "drafted", _("Drafted")
+    CHECKED = "checked", _("Redaction checked")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TypicalCase(models.Model):
+    """A finished case written up as a typical case for the public.
+
+    The text is drafted from the case and redacted by the analysis engine; a person checks the
+    redaction (and may edit the text), then an approver who neither drafted nor checked it
+    approves it, and it is published. The database keeps the approver apart from the drafter and
+    the checker, as the service does."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="typical_cases")
+    item_code = models.CharField(_("report item"), max_length=64)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=TypicalStatus.choices, default=TypicalStatus.DRAFTED
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drafted_at = models.DateTimeField(_("drafted"), auto_now_add=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("typical case")
+        verbose_name_plural = _("typical cases")
+        indexes = [models.Index(fields=["status", "published_at"])]
+        constraints = [
+            # Separation of duties in the database too: a raw update cannot self-approve.
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("drafted_by")),
+                name="typical_not_approved_by_drafter",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(approved_by=models.F("checked_by")),
+                name="typical_not_approved_by_checker",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status=TypicalStatus.DRAFTED)
+                    | models.Q(status=TypicalStatus.WITHDRAWN)
+                    | models.Q(status=TypicalStatus.CHECKED, checked_by__isnull=False)
+                    | models.Q(
+                        status=TypicalStatus.APPROVED,
+                        checked_by__isnull=False,
+                        approved_by__isnull=False,
+                    )
+                    | models.Q(
+                        status=TypicalStatus.PUBLISHED,
+                        checked_by__isnull=False,
+                        approved_by__isnull=False,
+                        published_at__isnull=False,
+                    )
+                ),
+                name="typical_steps_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=~models.Q(status=TypicalStatus.WITHDRAWN),
+                name="typical_once_per_case",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PlatformFigures(models.Model):
+    """A platform's handling figures for one month; a resubmission replaces them (the earlier
+    values are kept in `history`, and each submission is in the ledger)."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="figures")
+    month = models.DateField(_("month"))  # the first day of the month
+    received = models.PositiveIntegerField(_("reports received"))
+    handled = models.PositiveIntegerField(_("reports handled"))
+    removed = models.PositiveIntegerField(_("items removed"))
+    accounts_handled = models.PositiveIntegerField(_("accounts handled"))
+    median_hours = models.DecimalField(
+        _("median handling time (hours)"), max_digits=8, decimal_places=1
+    )
+    revision = models.PositiveSmallIntegerField(default=1)
+    submitted_at = models.DateTimeField(_("submitted"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Earlier submissions for the same month: [{"revision", "submitted_at", figures...}].
+    history = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-month", "platform"]
+        verbose_name = _("platform figures")
+        verbose_name_plural = _("platform figures")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "month"], name="figures_once_per_month"),
+            models.CheckConstraint(
+                condition=models.Q(median_hours__gte=0), name="figures_median_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id} {self.month:%Y-%m}"
+
+
+class LawStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("In force")
+    AMENDED = "amended", _("Amended")
+    REPEALED = "repealed", _("Repealed")
+
+
+class LawEntry(models.Model):
+    """A law, regulation or rule in the public library: what it is, the articles that matter for
+    reporting online infringement, and our own summary."""
+
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    issuing_body = models.CharField(_("issuing body"), max_length=200)
+    document_number = models.CharField(_("document number"), max_length=100, blank=True)
+    issued_on = models.DateField(_("issued"), null=True, blank=True)
+    effective_on = models.DateField(_("effective"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=LawStatus.choices, default=LawStatus.IN_FORCE
+    )
+    articles = models.TextField(_("articles that matter"), blank=True)
+    summary = models.TextField(_("our summary"))
+    link = models.URLField(_("link to the official text"), blank=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-effective_on", "-pk"]
+        verbose_name = _("law or regulation")
+        verbose_name_plural = _("laws and regulations")
+
+    def __str__(self) -> str:
+        return self.title
