@@ -81,3 +81,19 @@ def test_a_bad_boolean_stops_start_up(monkeypatch):
     monkeypatch.setenv("JUBAO_Y", "-3")
     with pytest.raises(ImproperlyConfigured, match="JUBAO_Y"):
         env_int("JUBAO_Y", 1, minimum=0)
+
+
+def test_numbers_from_the_environment(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from jubao.conf import env_float
+
+    assert env_float("JUBAO_UNSET_FLOAT", 4.0) == 4.0
+    monkeypatch.setenv("JUBAO_Z", "0.25")
+    assert env_float("JUBAO_Z", 1.0) == 0.25
+    monkeypatch.setenv("JUBAO_Z", "a lot")
+    with pytest.raises(ImproperlyConfigured, match="JUBAO_Z"):
+        env_float("JUBAO_Z", 1.0)
+    monkeypatch.setenv("JUBAO_Z", "-1")
+    with pytest.raises(ImproperlyConfigured, match="at least"):
+        env_float("JUBAO_Z", 1.0, minimum=0.0)

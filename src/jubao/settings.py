@@ -16,7 +16,7 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from jubao.conf import data_dir, env_bool, env_int, env_list, env_str, key_material
+from jubao.conf import data_dir, env_bool, env_float, env_int, env_list, env_str, key_material
 
 BASE_DIR = Path(__file__).resolve().parent
 TESTING = "pytest" in sys.modules or env_bool("JUBAO_TESTING")
@@ -247,6 +247,15 @@ JUBAO_ENTERPRISE_RESTRICT_DAYS = env_int("JUBAO_ENTERPRISE_RESTRICT_DAYS", 90, m
 # The complaint window (docs/complaints.md).
 JUBAO_COMPLAINT_ACCEPT_DAYS = env_int("JUBAO_COMPLAINT_ACCEPT_DAYS", 2, minimum=1)
 JUBAO_COMPLAINT_ANSWER_DAYS = env_int("JUBAO_COMPLAINT_ANSWER_DAYS", 15, minimum=1)
+# Early warning (docs/early-warning.md): the surge detector over reports per target, item,
+# region and platform.
+JUBAO_WARNING_INTERVAL_HOURS = env_int("JUBAO_WARNING_INTERVAL_HOURS", 1, minimum=1)
+JUBAO_WARNING_LOOKBACK_DAYS = env_int("JUBAO_WARNING_LOOKBACK_DAYS", 14, minimum=1)
+JUBAO_WARNING_RECENT_HOURS = env_int("JUBAO_WARNING_RECENT_HOURS", 24, minimum=1)
+JUBAO_WARNING_MIN_COUNT = env_int("JUBAO_WARNING_MIN_COUNT", 5, minimum=1)
+JUBAO_WARNING_WARMUP = env_int("JUBAO_WARNING_WARMUP", 8, minimum=0)
+JUBAO_WARNING_THRESHOLD = env_float("JUBAO_WARNING_THRESHOLD", 4.0, minimum=0.0)
+JUBAO_WARNING_ALPHA = env_float("JUBAO_WARNING_ALPHA", 0.05, minimum=0.0)
 JUBAO_RATE_BLACKLIST_CHECK = env_str("JUBAO_RATE_BLACKLIST_CHECK", "600/m")
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.

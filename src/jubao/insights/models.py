@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jubao.accounts.models import Office, Platform
 from jubao.cases.models import Case
@@ -173,3 +174,79 @@ class LawEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class WarningDimension(models.TextChoices):
+    TARGET = "target", _("Reported target")
+    ITEM = "item", _("Report item")
+    REGION = "region", _("Region")
+    PLATFORM = "platform", _("Platform")
+
+
+class WarningKind(models.TextChoices):
+    SURGE = "surge", _("Surge of reports")
+    CYBERVIOLENCE = "cyberviolence", _("Possible cyber-violence")
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("early warning", "Open")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("early warning", "Acknowledged")
+    CLOSED = "closed", pgettext_lazy("early warning", "Closed")
+
+
+class EarlyWarning(models.Model):
+    """A surge of reports about one key (a target, a report item, a region or a platform) in one
+    interval, found by the spike detector (§7). The evidence is the ids of the reports counted in
+    the interval. A surge about a person's target is a cyber-violence alert (§9): the platform
+    where the content is gets one webhook recommending protective measures."""
+
+    dimension = models.CharField(_("dimension"), max_length=16, choices=WarningDimension.choices)
+    # target: Target.target_key; item: the item code; region: province code prefix ("33");
+    # platform: the platform's id.
+    key = models.CharField(_("key"), max_length=64)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=WarningKind.choices, default=WarningKind.SURGE
+    )
+    interval_start = models.DateTimeField(_("interval start"))
+    interval_hours = models.PositiveSmallIntegerField(_("interval (hours)"), default=1)
+    count = models.PositiveIntegerField(_("reports in the interval"))
+    baseline = models.FloatField(_("expected reports"))
+    score = models.FloatField(_("score"))
+    report_ids = models.JSONField(_("evidence (report ids)"), default=list)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    # The platform advised to protect the person (cyber-violence), or the platform of the key.
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    advised_at = models.DateTimeField(_("platform advised"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=WarningStatus.choices, default=WarningStatus.OPEN
+    )
+    created_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledge_note = models.TextField(_("note on acknowledging"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_note = models.TextField(_("note on closing"), blank=True)
+
+    class Meta:
+        ordering = ["-interval_start", "-pk"]
+        verbose_name = _("early warning")
+        verbose_name_plural = _("early warnings")
+        indexes = [
+            models.Index(fields=["status", "interval_start"]),
+            models.Index(fields=["office", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "key", "interval_start"], name="warning_once_per_interval"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}:{self.key} {self.interval_start:%Y-%m-%d %H:%M}"

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from jubao.insights import staff_views
+from jubao.insights import monitoring_views, staff_views
 
 app_name = "transparency_staff"
 urlpatterns = [
@@ -19,4 +19,13 @@ urlpatterns = [
     path("laws/<int:pk>/", staff_views.law_edit, name="law_edit"),
     path("laws/<int:pk>/publish/", staff_views.law_publish, name="law_publish"),
     path("figures/", staff_views.figures, name="figures"),
+    path("warnings/", monitoring_views.warning_list, name="warnings"),
+    path("warnings/<int:pk>/", monitoring_views.warning, name="warning"),
+    path(
+        "warnings/<int:pk>/acknowledge/",
+        monitoring_views.warning_acknowledge,
+        name="warning_acknowledge",
+    ),
+    path("warnings/<int:pk>/close/", monitoring_views.warning_close, name="warning_close"),
+    path("satisfaction/", monitoring_views.satisfaction_page, name="satisfaction"),
 ]

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 
 def _jobs() -> list[tuple[str, Callable[[], Any]]]:
     from jubao.cases.services import cases_watch
+    from jubao.insights.early_warning import warnings_watch
     from jubao.measures.lifecycle import measures_watch
     from jubao.notify.services import notify_dispatch
     from jubao.platforms.signatures import nonces_purge
@@ -27,6 +28,7 @@ def _jobs() -> list[tuple[str, Callable[[], Any]]]:
         ("nonces", nonces_purge),
         ("case deadlines", cases_watch),
         ("measures", measures_watch),
+        ("early warnings", warnings_watch),
     ]
 
 
