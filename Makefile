@@ -37,6 +37,7 @@ assets: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe.min.js
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts.min.js
 
 compilemessages: $(VENV)/.installed
 	cd src/jubao && JUBAO_DATA_DIR=$$(mktemp -d) ../../$(JUBAO) compilemessages -v 0
