@@ -135,6 +135,8 @@ POLICIES: dict[str, Policy] = {
         # approve a typical case for publication.
         _policy("transparency.edit", {Role.SUPERVISOR}),
         _policy("transparency.approve", {Role.APPROVER}),
+        # The typical cases' pages: those who draft and check them, and those who approve.
+        _policy("transparency.work", {Role.SUPERVISOR, Role.APPROVER}),
     ]
 }
 

@@ -30,6 +30,7 @@ def build_router() -> Router:
         submit,
         response={200: FiguresOut, 201: FiguresOut, **ERRORS},
         summary="Submit handling figures",
+        url_name="figures_submit",
     )
     router.add_api_operation(
         "/figures",
@@ -37,6 +38,7 @@ def build_router() -> Router:
         submitted,
         response={200: FiguresList, **ERRORS},
         summary="Submitted handling figures",
+        url_name="figures_list",
     )
     return router
 

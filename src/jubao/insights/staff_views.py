@@ -33,15 +33,6 @@ def _add_error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
 
 
-def _may_see_typical(user: User) -> bool:
-    return policy(services.EDIT).allows(user) or policy(services.APPROVE).allows(user)
-
-
-def _forbidden(request: HttpRequest) -> HttpResponse:
-    message = _("You do not have permission to see this page.")
-    return render(request, "web/error.html", {"message": message}, status=403)
-
-
 def _typical_or_404(request: HttpRequest, pk: int) -> TypicalCase:
     try:
         return services.typical_case_get_for_staff(_user(request), pk)
@@ -52,12 +43,10 @@ def _typical_or_404(request: HttpRequest, pk: int) -> TypicalCase:
 # --- typical cases -------------------------------------------------------------------------
 
 
-@staff_view("workbench.view")
+@staff_view("transparency.work")
 def typical_list(request: HttpRequest) -> HttpResponse:
     """Typical cases of the jurisdiction, newest first, for editors and approvers."""
     user = _user(request)
-    if not _may_see_typical(user):
-        return _forbidden(request)
     found = services.typical_cases_for_staff(user)
     status = request.GET.get("status", "")
     if status in TypicalStatus.values:
@@ -120,10 +109,8 @@ def _typical_page(
     return render(request, "insights/staff/typical_detail.html", context, status=status)
 
 
-@staff_view("workbench.view")
+@staff_view("transparency.work")
 def typical(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _may_see_typical(_user(request)):
-        return _forbidden(request)
     return _typical_page(request, _typical_or_404(request, pk))
 
 
@@ -163,18 +150,14 @@ def typical_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@staff_view("workbench.view")
+@staff_view("transparency.work")
 def typical_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _may_see_typical(_user(request)):
-        return _forbidden(request)
     return _step(request, pk, services.typical_case_publish, _("Published."))
 
 
 @require_POST
-@staff_view("workbench.view")
+@staff_view("transparency.work")
 def typical_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _may_see_typical(_user(request)):
-        return _forbidden(request)
     return _step(request, pk, services.typical_case_withdraw, _("Withdrawn."))
 
 
