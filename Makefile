@@ -63,6 +63,7 @@ serve:
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/bandit -q -c pyproject.toml -r src
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix src tests bench scripts

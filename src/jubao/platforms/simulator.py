@@ -121,7 +121,7 @@ class SimulatedPlatform:
         self.base_url = self.base_url.rstrip("/")
         if urlsplit(self.base_url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {self.base_url!r}")
-        self.rng = random.Random(self.seed)  # noqa: S311 - a simulation, not a secret
+        self.rng = random.Random(self.seed)  # noqa: S311 (a simulation, not a secret)  # nosec B311
         self._signer = HTTPMessageSigner(
             signature_algorithm=algorithms.ED25519,
             key_resolver=MappingKeyResolver(
@@ -207,11 +207,11 @@ class SimulatedPlatform:
         headers = {"Content-Type": "application/json"} if payload is not None else {}
         headers = self.sign(method, url, body, headers)
         # The scheme is checked in __post_init__: http or https only.
-        request = urllib.request.Request(  # noqa: S310
+        request = urllib.request.Request(  # noqa: S310 (http or https only)  # nosec B310
             url, data=body or None, method=method, headers=headers
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310  # nosec B310
                 return Response(answer.status, _json(answer.read()))
         except urllib.error.HTTPError as exc:
             return Response(exc.code, _json(exc.read()))

@@ -82,7 +82,7 @@ def webhook_enqueue(*, platform: Platform, event: str, body: dict[str, Any], key
 def backoff(attempts: int) -> dt.timedelta:
     """Exponential with jitter: between half and all of 30 s x 2^(attempts-1), at most 6 h."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311  # nosec B311
 
 
 def _claim(now: dt.datetime, limit: int) -> list[Webhook]:
