@@ -256,6 +256,10 @@ JUBAO_WARNING_MIN_COUNT = env_int("JUBAO_WARNING_MIN_COUNT", 5, minimum=1)
 JUBAO_WARNING_WARMUP = env_int("JUBAO_WARNING_WARMUP", 8, minimum=0)
 JUBAO_WARNING_THRESHOLD = env_float("JUBAO_WARNING_THRESHOLD", 4.0, minimum=0.0)
 JUBAO_WARNING_ALPHA = env_float("JUBAO_WARNING_ALPHA", 0.05, minimum=0.0)
+# The monthly statistics PDF embeds this CJK font (Debian: fonts-noto-cjk); the face of a
+# .ttc collection (2 = Noto Sans CJK SC).
+JUBAO_PDF_FONT = env_str("JUBAO_PDF_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+JUBAO_PDF_FONT_INDEX = env_int("JUBAO_PDF_FONT_INDEX", 2, minimum=0)
 JUBAO_RATE_BLACKLIST_CHECK = env_str("JUBAO_RATE_BLACKLIST_CHECK", "600/m")
 
 # Evidence uploads (see docs/evidence-uploads.md); unset means the sanitiser's defaults.

@@ -9,7 +9,7 @@ next page exists, so a queue over a million cases costs the same as one over a h
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
@@ -26,6 +26,8 @@ PAGE_SIZE = 50
 # Choices of the "assigned" filter besides a user id.
 MINE, UNASSIGNED = "me", "none"
 CLOCK_FILTERS = ("overdue", "warning")
+# The "status" filter's value for every case, finished ones included (drill-down from statistics).
+ALL_STATUSES = "all"
 
 
 def cases_for_user(user: User) -> QuerySet[Case]:
@@ -51,12 +53,14 @@ class QueueFilters:
     assigned: str = ""  # "me", "none" or a user id
     clock: str = ""  # "overdue" or "warning"
     q: str = ""  # a case or report reference
+    region: str = ""  # a division code prefix: "33" (a province), "3301" (a city)
+    opened: str = ""  # the month opened, "2025-03", or months "2025-01..2025-03"
 
     @classmethod
     def from_query(cls, data: Any) -> QueueFilters:
         """Filters from a GET query; values of the wrong shape are dropped, not errors."""
         raw = {f.name: str(data.get(f.name, "")).strip()[:64] for f in fields(cls)}
-        if raw["status"] not in CaseStatus.values:
+        if raw["status"] not in CaseStatus.values and raw["status"] != ALL_STATUSES:
             raw["status"] = ""
         if raw["track"] not in {t.value for t in Track}:
             raw["track"] = ""
@@ -66,10 +70,41 @@ class QueueFilters:
             raw["assigned"] = ""
         if not raw["platform"].isdigit():
             raw["platform"] = ""
+        raw["region"] = _region_prefix(raw["region"])
+        if _opened_range(raw["opened"]) is None:
+            raw["opened"] = ""
         return cls(**raw)
 
     def active(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def _region_prefix(value: str) -> str:
+    """A division code prefix of 2, 4 or 6 digits; a full code's trailing "00" pairs are dropped
+    ("330000" -> "33"), so a province's code selects its whole province."""
+    if not value.isdigit() or len(value) not in (2, 4, 6):
+        return ""
+    while len(value) > 2 and value.endswith("00"):
+        value = value[:-2]
+    return value
+
+
+def _month_start(text: str) -> datetime | None:
+    try:
+        start = datetime.strptime(text, "%Y-%m")
+    except ValueError:
+        return None
+    return timezone.make_aware(start)
+
+
+def _opened_range(value: str) -> tuple[datetime, datetime] | None:
+    """The [start, end) of "YYYY-MM" or "YYYY-MM..YYYY-MM" in local time, or None."""
+    first, _sep, last = value.partition("..")
+    start, end = _month_start(first), _month_start(last or first)
+    if start is None or end is None or end < start:
+        return None
+    end = timezone.make_aware((end.replace(tzinfo=None) + timedelta(days=32)).replace(day=1))
+    return start, end
 
 
 def case_queue(
@@ -79,13 +114,22 @@ def case_queue(
     f = filters or QueueFilters()
     now = now or timezone.now()
     cases = cases_for_user(user)
-    cases = cases.filter(status=f.status) if f.status else cases.exclude(status__in=FINISHED)
+    if f.status == ALL_STATUSES:
+        pass
+    elif f.status:
+        cases = cases.filter(status=f.status)
+    else:
+        cases = cases.exclude(status__in=FINISHED)
     if f.track:
         cases = cases.filter(track=f.track)
     if f.item:
         cases = cases.filter(item_code=f.item)
     if f.platform:
         cases = cases.filter(platform_id=int(f.platform))
+    if f.region:
+        cases = cases.filter(jurisdiction__code__startswith=f.region)
+    if f.opened and (span := _opened_range(f.opened)):
+        cases = cases.filter(opened_at__gte=span[0], opened_at__lt=span[1])
     if f.assigned == MINE:
         cases = cases.filter(Q(assignee=user) | Q(responsible=user))
     elif f.assigned == UNASSIGNED:

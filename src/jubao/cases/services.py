@@ -100,6 +100,9 @@ def case_transition(
         note=note,
         params=ctx.record,
     )
+    from jubao.insights.stats import figures_on_move
+
+    figures_on_move(case, step.move, timezone.now())
     # The reporter acts through a receipt: to the ledger they are anonymous.
     ledger_actor = actor_ref(user) if user else ("system" if actor == SYSTEM else "anonymous")
     ledger_append(

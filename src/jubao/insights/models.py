@@ -250,3 +250,86 @@ class EarlyWarning(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dimension}:{self.key} {self.interval_start:%Y-%m-%d %H:%M}"
+
+
+class DailyFigure(models.Model):
+    """Pre-aggregated figures of one day for one combination of office, report item, channel and
+    platform, kept current by `jubao.insights.stats` as reports arrive and cases move, and read
+    by the statistics dashboards instead of the reports and cases themselves.
+
+    `received` counts reports by the day they were submitted. The other counts follow the cases
+    opened that day (a cohort): `opened` cases, and of those the ones `accepted`, `not_accepted`,
+    `disposed` and `answered` (each counted once per case), the answers within the time limit,
+    and the time from opening to the first answer (sum, count and histogram buckets). A case is
+    filed under the channel of its first report."""
+
+    day = models.DateField(_("day"))
+    region = models.CharField(_("region"), max_length=6)  # the province code, "330000"
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    item_code = models.CharField(_("report item"), max_length=64)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received = models.PositiveIntegerField(default=0)
+    opened = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    not_accepted = models.PositiveIntegerField(default=0)
+    disposed = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    answered_on_time = models.PositiveIntegerField(default=0)
+    handling_seconds_sum = models.PositiveBigIntegerField(default=0)
+    handling_count = models.PositiveIntegerField(default=0)
+    # Time from opening to the first answer: at most 1, 3, 7, 15, 30 days, and longer.
+    handled_1d = models.PositiveIntegerField(default=0)
+    handled_3d = models.PositiveIntegerField(default=0)
+    handled_7d = models.PositiveIntegerField(default=0)
+    handled_15d = models.PositiveIntegerField(default=0)
+    handled_30d = models.PositiveIntegerField(default=0)
+    handled_more = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily figure")
+        verbose_name_plural = _("daily figures")
+        indexes = [
+            models.Index(fields=["day"]),
+            models.Index(fields=["region", "day"]),
+            models.Index(fields=["office", "day"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "office", "item_code", "channel", "platform"],
+                name="daily_figure_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office_id} {self.item_code} {self.channel}"
+
+
+class MeasureFigure(models.Model):
+    """Measures ordered on one day, by office, measure, report item and platform."""
+
+    day = models.DateField(_("day"))
+    region = models.CharField(_("region"), max_length=6)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("measure"), max_length=48)
+    item_code = models.CharField(_("report item"), max_length=64)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ordered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("measure figure")
+        verbose_name_plural = _("measure figures")
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["region", "day"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "office", "code", "item_code", "platform"],
+                name="measure_figure_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office_id} {self.code}"

@@ -29,3 +29,16 @@ urlpatterns = [
     path("warnings/<int:pk>/close/", monitoring_views.warning_close, name="warning_close"),
     path("satisfaction/", monitoring_views.satisfaction_page, name="satisfaction"),
 ]
+
+# Statistics (§4): the dashboard, its exports and the monthly report.
+from jubao.insights import statistics_views  # noqa: E402
+
+urlpatterns += [
+    path("statistics/", statistics_views.dashboard, name="statistics"),
+    path("statistics/report.pdf", statistics_views.monthly_report, name="statistics_report"),
+    path(
+        "statistics/export/<str:name>.<str:fmt>",
+        statistics_views.export,
+        name="statistics_export",
+    ),
+]

@@ -211,6 +211,9 @@ def _create_report(
         Target(report=report, position=i, fields=fields, target_key=key or f"none:{report.pk}:{i}")
         for i, (fields, key) in enumerate(zip(clean.targets, route.target_keys, strict=True))
     )
+    from jubao.insights.stats import figures_on_report
+
+    figures_on_report(report)  # the statistics' pre-aggregated figures, in the same transaction
     contact = draft.contact
     vault_seal_many(
         table=TABLE,

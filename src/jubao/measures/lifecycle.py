@@ -204,6 +204,9 @@ def convert(measure: Measure, actor: str, now: datetime) -> Measure:
         target_key=measure.target_key,
         platform=measure.platform,
     )
+    from jubao.insights.stats import figures_on_measure
+
+    figures_on_measure(removal)
     measure.status, measure.ended_at, measure.replaced_by = MeasureStatus.CONVERTED, now, removal
     measure.save(update_fields=["status", "ended_at", "replaced_by"])
     _record(actor, "measure.convert", measure, into=removal.pk)

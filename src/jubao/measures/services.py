@@ -91,7 +91,10 @@ def measures_order(*, case: Case, proposal: Proposal) -> list[Measure]:
         )
         for target in targets
     ]
+    from jubao.insights.stats import figures_on_measure
+
     for measure in created:
+        figures_on_measure(measure)
         ledger_append(
             actor="system",
             action="measure.order",
