@@ -12,7 +12,7 @@
     }
     if (spec.kind === "pie") {
       return {
-        tooltip: { trigger: "item" },
+        tooltip: { trigger: "item", renderMode: "richText" },
         legend: { bottom: 0, type: "scroll" },
         series: [{
           type: "pie",
@@ -31,7 +31,7 @@
       axisLabel: { interval: 0, overflow: "truncate", width: horizontal ? 120 : 80, rotate: horizontal ? 0 : 30 }
     };
     return {
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       legend: { top: 0, show: spec.series.length > 1 },
       grid: { left: horizontal ? 130 : 50, right: 20, top: 30, bottom: 60 },
       xAxis: horizontal ? valueAxis : categoryAxis,
