@@ -412,48 +412,40 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def volume_by_item(offices: Scope, f: Filters) -> list[dict[str, Any]]:
+def _received_by(offices: Scope, f: Filters, field: str) -> list[dict[str, Any]]:
+    """Reports received per value of `field`, most first (values with none left out)."""
     rows = (
         _daily(offices, f)
-        .values("item_code")
+        .values(field)
         .annotate(received=Sum("received"))
         .filter(received__gt=0)
-        .order_by("-received", "item_code")
+        .order_by("-received", field)
     )
+    return list(rows)
+
+
+def volume_by_item(offices: Scope, f: Filters) -> list[dict[str, Any]]:
     return [
         {"item": r["item_code"], "label": item_label(r["item_code"]), "received": r["received"]}
-        for r in rows
+        for r in _received_by(offices, f, "item_code")
     ]
 
 
 def volume_by_channel(offices: Scope, f: Filters) -> list[dict[str, Any]]:
     labels = dict(Channel.choices)
-    rows = (
-        _daily(offices, f)
-        .exclude(channel="")
-        .values("channel")
-        .annotate(received=Sum("received"))
-        .filter(received__gt=0)
-        .order_by("-received", "channel")
-    )
     return [
         {
             "channel": r["channel"],
             "label": str(labels.get(r["channel"], r["channel"])),
             "received": r["received"],
         }
-        for r in rows
+        for r in _received_by(offices, f, "channel")
+        if r["channel"]
     ]
 
 
 def volume_by_region(offices: Scope, f: Filters) -> list[dict[str, Any]]:
-    rows = (
-        _daily(offices, f)
-        .values("region")
-        .annotate(received=Sum("received"))
-        .filter(received__gt=0)
-        .order_by("-received", "region")
-    )
+    rows = _received_by(offices, f, "region")
     names = {o.code: o.name for o in Office.objects.filter(code__in=[r["region"] for r in rows])}
     return [
         {
@@ -466,13 +458,6 @@ def volume_by_region(offices: Scope, f: Filters) -> list[dict[str, Any]]:
 
 
 def volume_by_platform(offices: Scope, f: Filters) -> list[dict[str, Any]]:
-    rows = (
-        _daily(offices, f)
-        .values("platform_id")
-        .annotate(received=Sum("received"))
-        .filter(received__gt=0)
-        .order_by("-received", "platform_id")
-    )
     names = dict(Platform.objects.values_list("pk", "name"))
     return [
         {
@@ -480,7 +465,7 @@ def volume_by_platform(offices: Scope, f: Filters) -> list[dict[str, Any]]:
             "label": names.get(r["platform_id"], "") if r["platform_id"] else _("No platform"),
             "received": r["received"],
         }
-        for r in rows
+        for r in _received_by(offices, f, "platform_id")
     ]
 
 
