@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.contrib import messages
@@ -30,11 +29,11 @@ from jubao.complaints.services import (
 )
 from jubao.errors import DomainError
 from jubao.intake import receipts
+from jubao.intake.code_pages import code_download, fresh_get, fresh_remember
 from jubao.intake.limits import limit_receipt_lookup, limit_submission
 
 FRESH = "jubao.complaint_fresh"
 FOLLOWING = "jubao.complaint_following"
-FRESH_SECONDS = 15 * 60
 
 
 def _deadlines() -> dict[str, Any]:
@@ -80,29 +79,17 @@ def file(request: HttpRequest) -> HttpResponse:
             else:
                 form.add_error(None, str(exc.message))
         else:
-            request.session[FRESH] = {
-                "code": filing.receipt,
-                "at": time.time(),
-                "complaint": filing.complaint.pk,
-            }
+            fresh_remember(request, FRESH, filing.receipt, complaint=filing.complaint.pk)
             return redirect("complaints:done")
     context = {"form": form, **_deadlines()}
     return render(request, "complaints/form.html", context, status=400 if form.errors else 200)
-
-
-def _fresh(request: HttpRequest) -> dict[str, Any] | None:
-    fresh = request.session.get(FRESH)
-    if not fresh or time.time() - fresh["at"] > FRESH_SECONDS:
-        request.session.pop(FRESH, None)
-        return None
-    return fresh
 
 
 @never_cache
 @require_GET
 def done(request: HttpRequest) -> HttpResponse:
     """The complaint code, shown once right after filing (downloadable for a few minutes)."""
-    fresh = _fresh(request)
+    fresh = fresh_get(request, FRESH)
     if fresh is None:
         return redirect("complaints:inquiry")
     complaint = Complaint.objects.get(pk=fresh["complaint"])
@@ -113,7 +100,7 @@ def done(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def receipt_download(request: HttpRequest) -> HttpResponse:
-    fresh = _fresh(request)
+    fresh = fresh_get(request, FRESH)
     if fresh is None:
         raise Http404
     complaint = Complaint.objects.get(pk=fresh["complaint"])
@@ -121,9 +108,7 @@ def receipt_download(request: HttpRequest) -> HttpResponse:
         "Complaint code: %(code)s\nComplaint: %(reference)s\nKeep this code secret: whoever "
         "holds it can read the answer to the complaint and evaluate it.\n"
     ) % {"code": receipts.display(fresh["code"]), "reference": complaint.reference}
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="complaint-{complaint.reference}.txt"'
-    return response
+    return code_download(text, f"complaint-{complaint.reference}.txt")
 
 
 @never_cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -21,6 +20,7 @@ from jubao.accounts.policies import has_role
 from jubao.catalogue import Area, get_catalogue, search
 from jubao.errors import DomainError
 from jubao.intake import receipts
+from jubao.intake.code_pages import code_download, fresh_get, fresh_remember
 from jubao.intake.drafts import Upload
 from jubao.intake.forms import EvaluationForm, EvidenceForm, MessageForm, ReceiptForm, ReportForm
 from jubao.intake.limits import limit_receipt_lookup, limit_submission
@@ -38,7 +38,6 @@ from jubao.intake.validation import InvalidReport, evidence_kinds
 
 FRESH_RECEIPT = "jubao.fresh_receipt"
 FOLLOWING = "jubao.following"
-FRESH_SECONDS = 15 * 60
 AREA_ORDER = [Area.CYBERVIOLENCE, Area.MINORS, Area.PERSONAL, Area.SEARCH, Area.ENTERPRISE]
 
 
@@ -144,31 +143,24 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
                 account=_citizen(request),
             )
         if result is not None:
-            request.session[FRESH_RECEIPT] = {
-                "code": result.receipt,
-                "at": time.time(),
-                "joined": result.joined_existing_case,
-                "report": result.report.pk,
-            }
+            fresh_remember(
+                request,
+                FRESH_RECEIPT,
+                result.receipt,
+                joined=result.joined_existing_case,
+                report=result.report.pk,
+            )
             return redirect("intake:done")
     required, _allowed = evidence_kinds(item, catalogue, "victim")
     context = {"item": item, "form": form, "required_evidence": required}
     return render(request, "intake/report_form.html", context, status=400 if form.errors else 200)
 
 
-def _fresh(request: HttpRequest) -> dict[str, Any] | None:
-    fresh = request.session.get(FRESH_RECEIPT)
-    if not fresh or time.time() - fresh["at"] > FRESH_SECONDS:
-        request.session.pop(FRESH_RECEIPT, None)
-        return None
-    return fresh
-
-
 @never_cache
 @require_GET
 def done(request: HttpRequest) -> HttpResponse:
     """The receipt, shown once right after submission (and downloadable for a few minutes)."""
-    fresh = _fresh(request)
+    fresh = fresh_get(request, FRESH_RECEIPT)
     if fresh is None:
         return redirect("intake:receipt")
     report = Report.objects.select_related("case").get(pk=fresh["report"])
@@ -183,7 +175,7 @@ def done(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def receipt_download(request: HttpRequest) -> HttpResponse:
-    fresh = _fresh(request)
+    fresh = fresh_get(request, FRESH_RECEIPT)
     if fresh is None:
         raise Http404
     report = Report.objects.get(pk=fresh["report"])
@@ -191,9 +183,7 @@ def receipt_download(request: HttpRequest) -> HttpResponse:
         "Receipt code: %(code)s\nReport: %(reference)s\nKeep this code secret: whoever "
         "holds it can follow and change the report.\n"
     ) % {"code": receipts.display(fresh["code"]), "reference": report.reference}
-    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="receipt-{report.reference}.txt"'
-    return response
+    return code_download(text, f"receipt-{report.reference}.txt")
 
 
 @never_cache
