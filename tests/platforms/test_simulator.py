@@ -168,3 +168,19 @@ def test_the_command_registers_a_key_and_plays_one_round(live_server, transfer, 
         stdout=io.StringIO(),
     )
     assert PlatformKey.objects.count() == 1
+
+
+def test_the_reporter_reads_the_platforms_result_on_the_receipt_page(
+    simulated, client, report_body, cast, platform
+):
+    """The whole loop of the measures issue: judged, approved, handed over, carried out by the
+    simulated platform through the signed API with evidence, and read by the reporter."""
+    found, receipt = transfer_to_platform(client, report_body, cast)
+    assert [a.verb for a in simulated(seed=1).run_once()] == ["acknowledge", "report"]
+    found.refresh_from_db()
+    assert found.status == TransferStatus.DONE and found.evidence.count() == 1
+    reader = type(client)()
+    response = reader.post("/receipt/", {"code": receipt})
+    assert response.status_code == 302, response.content[:300]
+    page = reader.get("/receipt/status/").content.decode()
+    assert NOTES[found.measure.code] in page
