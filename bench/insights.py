@@ -28,7 +28,8 @@ One run, for the database named by ``--db``:
     .venv/bin/python bench/insights.py --db postgres --json results.json
 
 The table goes to stdout, progress to stderr, the JSON to ``--json FILE``. ``--keep`` keeps the
-data folder (and the databases), ``--reuse DIR`` measures a kept one again without filling it.
+data folder (and the databases), ``--reuse DIR`` measures a kept one again without filling it;
+``--fill-only`` fills, keeps and stops (a big fill once, then measured with ``--reuse``).
 The exit status is 1 when a peer's figures differ from jubao's, else 0.
 """
 
@@ -528,6 +529,11 @@ def main() -> None:
         "--reuse", type=Path, metavar="DIR", help="a data folder kept by --keep: skip the fill"
     )
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--fill-only",
+        action="store_true",
+        help="fill, keep the data folder (and database) and stop: measure later with --reuse",
+    )
     opts = parser.parse_args()
     if not JUBAO.exists():
         sys.exit(f"{JUBAO} not found: create the virtualenv first (see docs/development.md)")
@@ -550,6 +556,9 @@ def main() -> None:
             # Yesterday in Beijing: the last whole day.
             end = (datetime.now(UTC) + timedelta(hours=8)).date() - timedelta(days=1)
             state = prepare(db, opts, end)
+            if opts.fill_only:
+                keep = True
+                return
         end = date.fromisoformat(state["end"])
         first = end - timedelta(days=state["days"] - 1)
         stats = load_stats()

@@ -16,19 +16,20 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from jubao.accounts.models import Office, Role
+from jubao.accounts.models import Office, Role, User
 from jubao.cases.models import Case
 from jubao.cases.selectors import QueueFilters, case_queue
 from jubao.cases.services import case_transition
 from jubao.cases.workflow import Move
-from jubao.insights.models import DailyFigure, MeasureFigure
-from jubao.insights.statistics_views import drill_url
+from jubao.insights.models import DailyFigure, MeasureFigure, MeasureSlice, SliceFigure
+from jubao.insights.statistics_views import drill_url, scoped
 from jubao.insights.stats import (
     QUERIES,
     Filters,
     figures_rebuild,
     repeat_offenders,
     run_query,
+    slices_rebuild,
 )
 from jubao.intake.models import Report
 from tests.cases.conftest import tier1_measure
@@ -46,7 +47,7 @@ def _period() -> Filters:
     return Filters(start=today - timedelta(days=400), end=today + timedelta(days=1))
 
 
-def _snapshot() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _snapshot() -> tuple[list[dict[str, Any]], ...]:
     def rows(model: Any) -> list[dict[str, Any]]:
         found = [model_to_dict(r, exclude=["id"]) for r in model.objects.all()]
         found = [
@@ -58,7 +59,7 @@ def _snapshot() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         ]
         return sorted(found, key=repr)
 
-    return rows(DailyFigure), rows(MeasureFigure)
+    return rows(DailyFigure), rows(MeasureFigure), rows(SliceFigure), rows(MeasureSlice)
 
 
 @pytest.fixture
@@ -119,6 +120,14 @@ def test_incremental_figures_equal_a_rebuild(loop: dict[str, Case]) -> None:
     assert sum(r["received"] for r in incremental[0]) == 4
     assert sum(r["opened"] for r in incremental[0]) == 3
     assert incremental[1], "the measure ordered is counted"
+    # Every slice holds the same totals as the daily figures.
+    grains = {r["grain"] for r in incremental[2]}
+    assert grains == {0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12}
+    for grain in grains:
+        rows = [r for r in incremental[2] if r["grain"] == grain]
+        assert sum(r["received"] for r in rows) == 4
+        assert sum(r["answered_on_time"] for r in rows) == 1
+    assert {r["grain"] for r in incremental[3]} == {0, 1, 2, 8}
     figures_rebuild()
     assert _snapshot() == incremental
 
@@ -180,14 +189,85 @@ def test_the_queries_on_the_loop(loop: dict[str, Case]) -> None:
 
 
 def _figure(office: Office, day: date, **counts: int) -> DailyFigure:
-    return DailyFigure.objects.create(
+    """A daily figure written directly, and the slices recomputed from the daily figures."""
+    figure = DailyFigure.objects.create(
         day=day,
         office=office,
         region=office.code[:2] + "0000",
         item_code=counts.pop("item", ITEM),
         channel=counts.pop("channel", "web"),
+        platform=counts.pop("platform", None),
         **counts,
     )
+    slices_rebuild()
+    return figure
+
+
+def test_slices_and_daily_figures_give_the_same_answers(
+    offices: dict[str, Office], platform: Any
+) -> None:
+    """Each query read from a slice (the whole country) equals the same query summed from the
+    daily figures (every office as the scope), for filters that fit a slice and those that do
+    not; periods that cut months in two included."""
+    second = ITEM + ".x"
+    for n, (code, day, item, channel, plat) in enumerate(
+        [
+            ("330106", date(2025, 3, 10), ITEM, "web", platform),
+            ("330106", date(2025, 3, 31), second, "phone", None),
+            ("110000", date(2025, 4, 2), ITEM, "web", None),
+            ("440300", date(2025, 4, 15), second, "api", platform),
+            ("110000", date(2025, 5, 1), ITEM, "letter", platform),
+        ],
+        start=1,
+    ):
+        _figure(
+            offices[code],
+            day,
+            item=item,
+            channel=channel,
+            platform=plat,
+            received=n * 3,
+            opened=n * 2,
+            accepted=n,
+            not_accepted=n % 2,
+            disposed=n // 2,
+            answered=n,
+            answered_on_time=n // 2,
+            handling_seconds_sum=n * 5000,
+            handling_count=n,
+            handled_1d=n,
+        )
+    for day, code, measure, plat in [
+        (date(2025, 3, 12), "330106", "content.remove", platform),
+        (date(2025, 4, 3), "110000", "account.warning", None),
+        (date(2025, 4, 3), "440300", "content.remove", platform),
+    ]:
+        MeasureFigure.objects.create(
+            day=day,
+            office=offices[code],
+            region=code[:2] + "0000",
+            code=measure,
+            item_code=ITEM,
+            platform=plat,
+            ordered=3,
+        )
+    slices_rebuild()
+    everywhere = Office.objects.all()
+    periods = [(date(2025, 3, 1), date(2025, 5, 31)), (date(2025, 3, 15), date(2025, 4, 20))]
+    keys: list[dict[str, Any]] = [
+        {},
+        {"region": "330000"},
+        {"item": ITEM},
+        {"channel": "web"},
+        {"platform": platform.pk},
+        {"region": "110000", "item": ITEM},
+        {"region": "330000", "item": second, "channel": "phone"},
+    ]
+    for start, end in periods:
+        for extra in keys:
+            f = Filters(start=start, end=end, **extra)
+            for name in QUERIES:
+                assert run_query(name, f) == run_query(name, f, offices=everywhere), (name, f)
 
 
 def test_queries_on_constructed_figures_and_jurisdiction(offices: dict[str, Office]) -> None:
@@ -346,6 +426,17 @@ def test_the_dashboard_is_scoped_to_the_jurisdiction(
         "/workbench/transparency/statistics/export/volume_by_region.csv"
     ).content.decode("utf-8-sig")
     assert [row[0] for row in csv.reader(io.StringIO(csv_body))][1:] == ["330000"]
+    # A province reads the slices of its region; asked for another province, it gets nothing.
+    zj_user = User.objects.get(username="zj")
+    f, offices_scope = scoped(zj_user, _period())
+    assert (f.region, offices_scope) == ("330000", None)
+    beijing = Filters(start=f.start, end=f.end, region="110000")
+    f, offices_scope = scoped(zj_user, beijing)
+    assert run_query("volume_by_region", f, offices=offices_scope) == []
+    # A city reads the daily figures of its offices.
+    hangzhou = staff_client(make_user("hz", Role.SUPERVISOR, office="330100"))
+    html = hangzhou.get("/workbench/transparency/statistics/").content.decode()
+    assert 'data-total="received">3<' in html
 
 
 def test_csv_and_xlsx_exports(loop: dict[str, Case], supervisor_client: Any) -> None:

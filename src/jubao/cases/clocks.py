@@ -110,6 +110,14 @@ def _stopped_at(data: dict[str, Any], now: datetime) -> dict[str, Any]:
     return _dump(clock, now)
 
 
+def stopped_in_time(data: dict[str, Any]) -> bool | None:
+    """Whether a stored clock stopped by its deadline; None while it runs."""
+    clock, stopped = _load(data)
+    if stopped is None:
+        return None
+    return stopped <= clock.due_at(stopped).at
+
+
 def _running(data: dict[str, Any] | None) -> bool:
     return bool(data) and not data.get("stopped_at")  # type: ignore[union-attr]
 

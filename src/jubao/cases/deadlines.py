@@ -22,6 +22,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -123,6 +124,7 @@ def _estimated_years(first: date, last: date) -> tuple[int, ...]:
     return tuple(y for y in range(first.year, last.year + 1) if not calendar_known(y))
 
 
+@lru_cache(maxsize=65536)
 def _nth_working_day(start: date, n: int) -> date:
     """The `n`th working day after `start` (`start` itself for 0)."""
     if n < 0:

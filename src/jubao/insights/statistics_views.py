@@ -3,6 +3,7 @@ jurisdiction, drill-down to the case queue, CSV and XLSX exports and the monthly
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,14 @@ from jubao.accounts.policies import policy, staff_view
 from jubao.cases.selectors import ALL_STATUSES
 from jubao.insights import exports, pdf
 from jubao.insights.statistics_forms import StatisticsForm, month_of, months_back
-from jubao.insights.stats import QUERIES, Filters, repeat_offenders, run_query, totals
+from jubao.insights.stats import (
+    QUERIES,
+    Filters,
+    region_of,
+    repeat_offenders,
+    run_query,
+    totals,
+)
 
 VIEW = "cases.view"
 
@@ -116,6 +124,20 @@ def query_scope(user: User) -> QuerySet[Office] | None:
     return user_offices(user)
 
 
+def scoped(user: User, f: Filters) -> tuple[Filters, QuerySet[Office] | None]:
+    """The filters and the offices to narrow the figures to. A province office's scope is its
+    region, which the pre-aggregated slices know, so its dashboards read as few rows as the
+    central office's; a city office's scope stays a set of offices (the daily figures)."""
+    scope = query_scope(user)
+    office = user.office
+    if scope is None or office is None or len(office.scope_prefix) != 2:
+        return f, scope
+    region = region_of(office.code)
+    if f.region and region_of(f.region) != region:
+        return f, scope  # another province: nothing, as the offices say
+    return replace(f, region=region), None
+
+
 def _form(request: HttpRequest, offices: QuerySet[Office]) -> StatisticsForm:
     return StatisticsForm(request.GET or None, offices=offices)
 
@@ -187,8 +209,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     offices = user_offices(user)
     form = _form(request, offices)
-    f = form.filters()
-    scope = query_scope(user)
+    f, scope = scoped(user, form.filters())
     charts = []
     for name in CHARTS:
         rows = run_query(name, f, offices=scope)
@@ -238,8 +259,8 @@ def export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     if name not in exports.COLUMNS or fmt not in ("csv", "xlsx"):
         raise Http404
     user = _user(request)
-    f = _form(request, user_offices(user)).filters()
-    rows = _rows(name, f, query_scope(user))
+    f, scope = scoped(user, _form(request, user_offices(user)).filters())
+    rows = _rows(name, f, scope)
     filename = f"statistics-{name}-{f.start:%Y%m}-{f.end:%Y%m}.{fmt}"
     if fmt == "csv":
         body, kind = exports.to_csv(name, rows), "text/csv; charset=utf-8"
@@ -259,12 +280,12 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     f = Filters.months(month, month, region=str(request.GET.get("region", ""))[:6])
     if f.region and not f.region.isdigit():
         f = Filters.months(month, month)
-    scope = query_scope(user)
     office = user.office
     scope_name = office.name if office is not None else ""
     if f.region:
         region = Office.objects.filter(code=f.region).first()
         scope_name = f"{scope_name} / {region.name}" if region else scope_name
+    f, scope = scoped(user, f)
     try:
         body = pdf.monthly_report(
             month,
