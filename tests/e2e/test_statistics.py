@@ -1,5 +1,6 @@
 """The statistics dashboard in a real browser: its ECharts charts are drawn with data, a click on
-a bar opens the matching cases, and the CSV, XLSX and PDF exports download and open."""
+a bar (in the table and on the canvas) opens the matching cases, and the CSV, XLSX and PDF
+exports download and open."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from jubao.accounts.models import Office, Role
 from jubao.cases.models import Case
 from jubao.catalogue import get_catalogue
 from jubao.insights.models import MeasureFigure
-from jubao.insights.stats import figures_rebuild
+from jubao.insights.stats import figures_rebuild, slices_rebuild
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import staff_page
 from tests.insights.test_statistics import pdf_text
@@ -23,6 +24,19 @@ from tests.insights.test_statistics import pdf_text
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ITEM = "personal.doxxing"
+# The page position of the middle of a chart's first bar, from ECharts' own coordinate system.
+FIRST_BAR = """name => {
+  const el = document.getElementById('chart-' + name);
+  const chart = echarts.getInstanceByDom(el);
+  const option = chart.getOption();
+  const horizontal = option.yAxis[0].type === 'category';
+  const category = (horizontal ? option.yAxis[0] : option.xAxis[0]).data[0];
+  const value = option.series[0].data[0] / 2;
+  const point = horizontal ? [value, category] : [category, value];
+  const at = chart.convertToPixel({seriesIndex: 0}, point);
+  const box = el.getBoundingClientRect();
+  return [box.left + at[0], box.top + at[1]];
+}"""
 OTHER = next(i.code for i in get_catalogue().items if i.code != ITEM)
 CHARTS = (
     "volume_by_item",
@@ -85,6 +99,7 @@ def data(offices: dict[str, Office]) -> dict[str, list[Case]]:
         item_code=ITEM,
         ordered=2,
     )
+    slices_rebuild()
     return found
 
 
@@ -120,6 +135,15 @@ def test_the_dashboard_draws_drills_down_and_exports(
     expect(rows).to_have_count(3)
     for case in data[ITEM]:
         expect(page.locator(f"tr[data-case='{case.reference}']")).to_have_count(1)
+    page.go_back()
+
+    # A click on the canvas, on the first bar, opens the same cases.
+    page.locator("#chart-volume_by_item").scroll_into_view_if_needed()
+    x, y = page.evaluate(FIRST_BAR, "volume_by_item")
+    with page.expect_navigation():
+        page.mouse.click(x, y)
+    assert "/workbench/cases/" in page.url and f"item={ITEM}" in page.url
+    expect(page.locator("tr[data-case]")).to_have_count(3)
     page.go_back()
 
     # The exports download and open.

@@ -209,7 +209,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     offices = user_offices(user)
     form = _form(request, offices)
-    f, scope = scoped(user, form.filters())
+    asked = form.filters()
+    f, scope = scoped(user, asked)
     charts = []
     for name in CHARTS:
         rows = run_query(name, f, offices=scope)
@@ -229,7 +230,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     context = {
         "form": form,
-        "filters": f,
+        "filters": asked,
         "charts": charts,
         "totals": totals(f, offices=scope),
         "offenders": repeat_offenders(f, offices=scope),
