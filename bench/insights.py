@@ -29,7 +29,8 @@ One run, for the database named by ``--db``:
 
 The table goes to stdout, progress to stderr, the JSON to ``--json FILE``. ``--keep`` keeps the
 data folder (and the databases), ``--reuse DIR`` measures a kept one again without filling it;
-``--fill-only`` fills, keeps and stops (a big fill once, then measured with ``--reuse``).
+``--fill-only`` fills, keeps and stops (a big fill once, then measured with ``--reuse``), and
+``--skip-rebuild`` measures a reused folder's figures as a previous run built them.
 The exit status is 1 when a peer's figures differ from jubao's, else 0.
 """
 
@@ -75,6 +76,12 @@ SLIM_DIR = "peers"
 GOAL_MS = 1000.0
 SQLITE_BATCH_CHUNKS = 4  # 4 chunks of 50,000 reports (and their rows) per transaction
 PROVINCE = "330000"  # Zhejiang
+FIGURE_TABLES = (
+    "insights_dailyfigure",
+    "insights_measurefigure",
+    "insights_slicefigure",
+    "insights_measureslice",
+)
 ITEM = "personal.doxxing"
 
 
@@ -324,20 +331,24 @@ def timed_runs(run: Any, filters: dict[str, Any], requests: int, what: str) -> T
     return out
 
 
-def measure_jubao(stats: Any, filters: dict[str, Any], requests: int) -> tuple[float, Timed]:
+def measure_jubao(
+    stats: Any, filters: dict[str, Any], requests: int, rebuild_first: bool = True
+) -> tuple[float, Timed]:
     from django.db import connection
     from django.utils import translation
 
-    log("figures_rebuild()")
-    t = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), translation.override("en"):
-        counts = stats.figures_rebuild(progress=lambda line: log(f"  {line}"))
-    rebuild = time.perf_counter() - t
-    log(f"figures_rebuild(): {rebuild:.1f} s, {counts}")
+    rebuild = 0.0
+    if rebuild_first:
+        log("figures_rebuild()")
+        t = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()), translation.override("en"):
+            counts = stats.figures_rebuild(progress=lambda line: log(f"  {line}"))
+        rebuild = time.perf_counter() - t
+        log(f"figures_rebuild(): {rebuild:.1f} s, {counts}")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE insights_dailyfigure")
-            cursor.execute("ANALYZE insights_measurefigure")
+            for table in FIGURE_TABLES:
+                cursor.execute(f"ANALYZE {table}")
     log(f"jubao run_query: {requests} rounds of 10 queries x {len(filters)} filter sets")
     return rebuild, timed_runs(stats.run_query, filters, requests, "jubao")
 
@@ -530,6 +541,11 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument(
+        "--skip-rebuild",
+        action="store_true",
+        help="with --reuse: measure the figures a previous run built (no figures_rebuild())",
+    )
+    parser.add_argument(
         "--fill-only",
         action="store_true",
         help="fill, keep the data folder (and database) and stop: measure later with --reuse",
@@ -563,7 +579,8 @@ def main() -> None:
         first = end - timedelta(days=state["days"] - 1)
         stats = load_stats()
         filters = filter_sets(stats, first, end)
-        rebuild, ours = measure_jubao(stats, filters, opts.requests)
+        rebuild_first = not (opts.reuse and opts.skip_rebuild)
+        rebuild, ours = measure_jubao(stats, filters, opts.requests, rebuild_first)
         from django.db import connections
 
         connections.close_all()
@@ -634,11 +651,12 @@ def main() -> None:
             with contextlib.suppress(Exception):
                 pg_admin(pg_url, f"DROP DATABASE IF EXISTS {PG_PEER_DB} WITH (FORCE)")
     rows = sum(state["rows"].values())
+    rebuilt = f"{results['rebuild_seconds']} s" if results["rebuild_seconds"] else "not run"
     title = (
         f"jubao dashboards, {opts.db}: {state['reports']:,} reports over {state['days']} days "
         f"({rows:,} rows: {state['rows']}) filled in {state['fill_seconds']:.0f} s "
         f"({rows / max(state['fill_seconds'], 0.001):,.0f} rows/s), {results['size_mb']} MB; "
-        f"figures_rebuild() {results['rebuild_seconds']} s; {opts.requests} runs per query and "
+        f"figures_rebuild() {rebuilt}; {opts.requests} runs per query and "
         f"filter set ({', '.join(results['filters'])})"
     )
     print(title)
