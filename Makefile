@@ -8,7 +8,7 @@ JUBAO := $(BIN)/jubao
 VENDOR := src/jubao/web/static/vendor
 
 .PHONY: install install-bench lock assets compilemessages migrate demo run serve test test-sqlite test-postgres \
-        lint fmt typecheck messages openapi bench clean
+        lint fmt typecheck messages openapi bench fuzz clean
 
 install: $(VENV)/.installed assets compilemessages
 
@@ -61,13 +61,13 @@ serve:
 	$(JUBAO) serve
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts scripts/fuzz
+	$(BIN)/ruff format --check src tests bench scripts scripts/fuzz
 	$(BIN)/bandit -q -c pyproject.toml -r src
 
 fmt: $(VENV)/.installed
-	$(BIN)/ruff check --fix src tests bench scripts
-	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts scripts/fuzz
+	$(BIN)/ruff format src tests bench scripts scripts/fuzz
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
@@ -92,6 +92,12 @@ messages: $(VENV)/.installed
 	done; \
 	cd src/jubao && ../../$(JUBAO) makemessages -l zh_Hans --no-obsolete -v 0 \
 	  $(foreach app,$(APPS_WITH_LOCALE) analysis,-i '$(app)/*')
+
+# Coverage-guided fuzzing (tests/fuzz/, atheris): each target for FUZZ_SECONDS; fails on a crash,
+# a hang or running out of memory. The test suite runs every seed of the corpus instead.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
 
 openapi: install
 	$(JUBAO) openapi --output docs/openapi.json

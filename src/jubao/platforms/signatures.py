@@ -7,6 +7,9 @@ parsing and the signature base come from the http-message-signatures library; th
 components must be covered, the age limit, replayed nonces, revoked keys) is ours.
 
 Outgoing: `request_sign` signs our webhooks with this instance's key (see `keys.py`).
+
+`message_verify` and `message_sign` hold the policy and the library calls without naming a key
+store: the federation between instances (`jubao.federation.protocol`) signs with them too.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -90,11 +94,13 @@ class _PlatformKeys(HTTPSignatureKeyResolver):
 class _Verifier(HTTPMessageVerifier):
     """Our time policy, against an explicit clock, with one error code per kind of refusal."""
 
-    def __init__(self, *, now: dt.datetime, resolver: _PlatformKeys) -> None:
+    def __init__(
+        self, *, now: dt.datetime, resolver: HTTPSignatureKeyResolver, max_age: int, skew: int
+    ) -> None:
         super().__init__(signature_algorithm=algorithms.ED25519, key_resolver=resolver)
         self.now = now
-        self.max_age = dt.timedelta(seconds=settings.JUBAO_PLATFORM_SIGNATURE_MAX_AGE)
-        self.max_clock_skew = dt.timedelta(seconds=settings.JUBAO_PLATFORM_CLOCK_SKEW)
+        self.max_age = dt.timedelta(seconds=max_age)
+        self.max_clock_skew = dt.timedelta(seconds=skew)
 
     def validate_created_and_expires(self, sig_input: Any, max_age: Any = None) -> None:
         params = sig_input.params
@@ -103,20 +109,30 @@ class _Verifier(HTTPMessageVerifier):
                 raise SignatureError("signature_invalid")
         if params["alg"] != "ed25519" or type(params["created"]) is not int:
             raise SignatureError("signature_invalid")
-        created = dt.datetime.fromtimestamp(params["created"], tz=dt.UTC)
+        created = _instant(params["created"])
         if created > self.now + self.max_clock_skew:
             raise SignatureError("signature_expired")
-        if created + self.max_age + self.max_clock_skew < self.now:
+        # Arithmetic on the trusted clock only: near the end of the calendar, `created + ...`
+        # would overflow.
+        if created < self.now - self.max_age - self.max_clock_skew:
             raise SignatureError("signature_expired")
         expires = params.get("expires")
         if expires is not None and (
-            type(expires) is not int
-            or dt.datetime.fromtimestamp(expires, tz=dt.UTC) + self.max_clock_skew < self.now
+            type(expires) is not int or _instant(expires) < self.now - self.max_clock_skew
         ):
             raise SignatureError("signature_expired")
 
 
-def _incoming(request: HttpRequest) -> SignedMessage:
+def _instant(timestamp: int) -> dt.datetime:
+    """A signature's timestamp as a time; one that no date can hold (the fuzzer sent year
+    561981) is a malformed signature, not a server error."""
+    try:
+        return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    except (OverflowError, ValueError, OSError):
+        raise SignatureError("signature_invalid") from None
+
+
+def incoming(request: HttpRequest) -> SignedMessage:
     """The message as the client sent it. RFC 9421 signs the path before percent-decoding, so
     the raw request target is used when the server passes it on (gunicorn does, as RAW_URI);
     otherwise Django's re-encoded path, which matches whenever the client encoded minimally."""
@@ -134,6 +150,41 @@ def _required(request: HttpRequest) -> tuple[str, ...]:
     return REQUIRED_COMPONENTS
 
 
+def message_verify(
+    message: SignedMessage,
+    body: bytes,
+    *,
+    resolver: HTTPSignatureKeyResolver,
+    required: tuple[str, ...],
+    key_id: Callable[[], str],
+    max_age: int,
+    skew: int,
+    now: dt.datetime | None = None,
+) -> Any:
+    """Check one RFC 9421 signature on `message` (a request or a response); return the
+    library's result, or raise SignatureError.
+
+    Shared by the platform API and the federation between instances: the signature must cover
+    `required` and, with a body, its Content-Digest; carry created, keyid, nonce and alg
+    ed25519; be neither too old nor from the future; and its nonce must be new for the key
+    (`key_id()` names the key the resolver found).
+    """
+    if "signature" not in message.headers or "signature-input" not in message.headers:
+        raise SignatureError("signature_missing")
+    verifier = _Verifier(now=now or timezone.now(), resolver=resolver, max_age=max_age, skew=skew)
+    try:
+        (result,) = verifier.verify(message, max_age=None, require_components=required)
+    except InvalidSignature as exc:
+        # The library wraps what the key resolver raises.
+        if isinstance(exc.__cause__, SignatureError):
+            raise exc.__cause__ from None
+        raise SignatureError("signature_invalid") from None
+    _check_digest(result.covered_components, body)
+    lifetime = max_age + 2 * skew
+    _remember_nonce(key_id(), str(result.nonce), int(result.parameters["created"]), lifetime)
+    return result
+
+
 def signature_verify(request: HttpRequest, *, now: dt.datetime | None = None) -> Platform:
     """Check a platform's request; return the platform, or raise SignatureError.
 
@@ -141,23 +192,23 @@ def signature_verify(request: HttpRequest, *, now: dt.datetime | None = None) ->
     the method, authority, path (and query), or the body's Content-Digest; an unknown or revoked
     key; one created too long ago or in the future; a nonce already seen with the same key.
     """
-    if "signature" not in request.headers or "signature-input" not in request.headers:
-        raise SignatureError("signature_missing")
-    now = now or timezone.now()
     resolver = _PlatformKeys()
-    verifier = _Verifier(now=now, resolver=resolver)
-    try:
-        (result,) = verifier.verify(
-            _incoming(request), max_age=None, require_components=_required(request)
-        )
-    except InvalidSignature as exc:
-        # The library wraps what the key resolver raises.
-        if isinstance(exc.__cause__, SignatureError):
-            raise exc.__cause__ from None
-        raise SignatureError("signature_invalid") from None
-    _check_digest(result.covered_components, request.body)
+
+    def found() -> str:
+        assert resolver.key is not None
+        return resolver.key.key_id
+
+    message_verify(
+        incoming(request),
+        request.body,
+        resolver=resolver,
+        required=_required(request),
+        key_id=found,
+        max_age=settings.JUBAO_PLATFORM_SIGNATURE_MAX_AGE,
+        skew=settings.JUBAO_PLATFORM_CLOCK_SKEW,
+        now=now,
+    )
     assert resolver.key is not None
-    _remember_nonce(resolver.key.key_id, str(result.nonce), int(result.parameters["created"]))
     return resolver.key.platform
 
 
@@ -170,10 +221,9 @@ def _check_digest(covered: dict[str, str], body: bytes) -> None:
     raise SignatureError("digest_mismatch")
 
 
-def _remember_nonce(key_id: str, nonce: str, created: int) -> None:
+def _remember_nonce(key_id: str, nonce: str, created: int, lifetime: int) -> None:
     if not 1 <= len(nonce) <= 128:
         raise SignatureError("signature_invalid")
-    lifetime = settings.JUBAO_PLATFORM_SIGNATURE_MAX_AGE + 2 * settings.JUBAO_PLATFORM_CLOCK_SKEW
     expires_at = dt.datetime.fromtimestamp(created, tz=dt.UTC) + dt.timedelta(seconds=lifetime)
     try:
         with transaction.atomic():
@@ -188,24 +238,48 @@ def nonces_purge(*, now: dt.datetime | None = None) -> int:
     return deleted
 
 
-class _OurKey(HTTPSignatureKeyResolver):
+class _PrivateKey(HTTPSignatureKeyResolver):
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self.key = key
+
     def resolve_private_key(self, key_id: str) -> Any:
-        return keys.signing_key()
+        return self.key
+
+
+def message_sign(
+    message: SignedMessage,
+    body: bytes,
+    *,
+    key: Ed25519PrivateKey,
+    key_id: str,
+    components: tuple[str, ...],
+    lifetime: int,
+) -> None:
+    """Sign `message` in place (RFC 9421, Ed25519, label "jubao"): the components of
+    `components` it has, the body's Content-Digest, created, expires and a fresh nonce."""
+    now = timezone.now()
+    covered = [c for c in components if c.startswith("@") or c in message.headers]
+    HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_PrivateKey(key)).sign(
+        message,
+        key_id=key_id,
+        created=now,
+        expires=now + dt.timedelta(seconds=lifetime),
+        nonce=secrets.token_urlsafe(16),
+        label="jubao",
+        covered_component_ids=covered,
+        body=body,
+    )
 
 
 def request_sign(*, method: str, url: str, headers: dict[str, str], body: bytes) -> dict[str, str]:
     """Sign an outgoing request with our key; return the headers with the signature added."""
     message = SignedMessage(method, url, CaseInsensitiveDict(headers))
-    now = timezone.now()
-    covered = [c for c in WEBHOOK_COMPONENTS if c.startswith("@") or c in message.headers]
-    HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OurKey()).sign(
+    message_sign(
         message,
+        body,
+        key=keys.signing_key(),
         key_id=keys.signing_key_id(),
-        created=now,
-        expires=now + dt.timedelta(seconds=settings.JUBAO_PLATFORM_SIGNATURE_MAX_AGE),
-        nonce=secrets.token_urlsafe(16),
-        label="jubao",
-        covered_component_ids=covered,
-        body=body,
+        components=WEBHOOK_COMPONENTS,
+        lifetime=settings.JUBAO_PLATFORM_SIGNATURE_MAX_AGE,
     )
     return dict(message.headers.items())
