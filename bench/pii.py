@@ -3,7 +3,8 @@
 Run from the project root:  .venv/bin/python bench/pii.py  [--texts N] [--seed S]
 
 Our side is timed through the batch API ``scan_many`` (500 texts per call); ``scan`` one
-text at a time is timed too and must give the same findings.
+text at a time is timed too and must give the same findings.  Two floors are timed in the
+same chunks: our trigger pass alone and a bare digit-run regex pass over each text.
 
 Base texts are COLD comments and Weibo reposts from ../shared/data (read in place).  A
 fixed-seed sample gets valid identifiers (generated with correct check digits) and
@@ -22,6 +23,7 @@ import csv
 import json
 import logging
 import random
+import re
 import statistics
 import string
 import sys
@@ -43,6 +45,7 @@ from jubao.analysis.pii._checks import (  # noqa: E402
     valid_id_number,
     valid_uscc,
 )
+from jubao.analysis.pii._gate import families_many  # noqa: E402
 
 THRESHOLD = 0.5
 TODAY = date(2025, 6, 1)
@@ -507,12 +510,27 @@ def main() -> None:
             out.append([(r.start, r.end, r.entity_type.lower()) for r in found])
         return out
 
+    # Floors, timed alongside the rest: our trigger pass alone (the first step of every scan,
+    # before any detector), and a bare pass collecting the digit runs of each text, the least
+    # any number detector must do.
+    digit_runs = re.compile(r"\d+")
+
+    def trigger_only(chunk: list[str]) -> list[list[Span]]:
+        families_many(chunk)
+        return []
+
+    def digits_only(chunk: list[str]) -> list[list[Span]]:
+        for text in chunk:
+            digit_runs.findall(text)
+        return []
+
     ours(["预热"])
     ours_single(["预热"])
     theirs(["预热"])
-    (our_pred, their_pred, single_pred), (our_speed, their_speed, our_single) = timed(
-        [ours, theirs, ours_single], texts
+    (our_pred, their_pred, single_pred, _, _), speeds = timed(
+        [ours, theirs, ours_single, trigger_only, digits_only], texts
     )
+    our_speed, their_speed, our_single, trigger_speed, digits_speed = speeds
     assert single_pred == our_pred, "scan_many and scan disagree"
     _, (our_clean, their_clean, our_single_clean) = timed([ours, theirs, ours_single], clean)
     our_scores, their_scores = score(gold, our_pred), score(gold, their_pred)
@@ -544,6 +562,11 @@ def main() -> None:
         f"({single_ratio:.0f}x), untouched {our_single_clean:,.0f} ({single_clean_ratio:.0f}x)"
     )
     print(
+        f"floors, texts with inserted data: trigger pass alone {trigger_speed:,.0f} "
+        f"({trigger_speed / their_speed:.0f}x presidio), bare digit-run pass {digits_speed:,.0f} "
+        f"({digits_speed / their_speed:.0f}x presidio)"
+    )
+    print(
         f"overall F1: ours {our_scores['overall']['f1']:.3f}, presidio "
         f"{their_scores['overall']['f1']:.3f}, difference {f1_diff:+.3f}"
     )
@@ -562,6 +585,7 @@ def main() -> None:
             "speed_ratio": single_ratio,
             "untouched_speed_ratio": single_clean_ratio,
         },
+        "floors_texts_per_second": {"trigger_pass": trigger_speed, "digit_runs": digits_speed},
         "f1_difference": f1_diff,
         "median_text_length": statistics.median(map(len, texts)),
     }

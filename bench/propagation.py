@@ -4,6 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/propagation.py            # CED sample, 10^6 synthetic, 10^6 chain
     .venv/bin/python bench/propagation.py --n 100000 --chain 100000 --no-ced
+    .venv/bin/python bench/propagation.py --floor    # also time the passes any version must make
 
 Both sides start from the same list of post dicts and apply the same rules (dedup, missing and
 self parents, cycle breaking, the four roles). networkx computes reach with one
@@ -22,6 +23,8 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from itertools import repeat as _repeat
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -30,6 +33,9 @@ from jubao.analysis import ced
 from jubao.analysis.propagation import DEFAULT_CUES, Cascade, analyze
 
 Post = dict[str, Any]
+_MID = itemgetter("mid")
+_PARENT = itemgetter("parent")
+_UID = itemgetter("uid")
 RULES: dict[str, Any] = {
     "first_k": 1,
     "multi_min_posts": 3,
@@ -206,7 +212,24 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, best
 
 
-def compare(name: str, cascades: list[tuple[Post, list[Post]]], repeat: int) -> bool:
+def floor_passes(posts: list[Post], root: Post) -> dict[Any, int]:
+    """Only the passes that any `analyze` taking post dicts and returning a mid-keyed `reach`
+    dict has to make, each done the cheapest way Python offers (one C-level pass, no rules):
+    read every mid and build the mid -> node index, read every parent and look it up, read and
+    hash every uid (multi-posters need the uids compared), and write a reach dict. Its time is a
+    lower bound for any pure-Python implementation built from these primitives, so networkx's
+    time divided by it bounds the ratio such an implementation can reach."""
+    mids = [root["mid"], *map(_MID, posts)]
+    index = dict(zip(mids, range(len(mids)), strict=True))
+    parents = list(map(index.get, map(_PARENT, posts), _repeat(0)))
+    hashes = list(map(hash, map(_UID, posts)))
+    del parents, hashes
+    return dict.fromkeys(index, 0)
+
+
+def compare(
+    name: str, cascades: list[tuple[Post, list[Post]]], repeat: int, floor: bool = False
+) -> bool:
     ours, t_ours = best_of(repeat, lambda: [analyze(ps, root=r, **RULES) for r, ps in cascades])
     ref, t_nx = best_of(repeat, lambda: [nx_analyze(ps, r, RULES) for r, ps in cascades])
     ok = all(same(a, b) for a, b in zip(ours, ref, strict=True))
@@ -216,6 +239,13 @@ def compare(name: str, cascades: list[tuple[Post, list[Post]]], repeat: int) -> 
         f"networkx={t_nx:7.3f}s ratio={t_nx / t_ours:5.1f}x identical: {'yes' if ok else 'no'}",
         flush=True,
     )
+    if floor:
+        _, t_floor = best_of(repeat, lambda: [floor_passes(ps, r) for r, ps in cascades])
+        print(
+            f"{'':<24} floor passes={t_floor:7.3f}s networkx/floor={t_nx / t_floor:5.1f}x "
+            f"analyze/floor={t_ours / t_floor:4.2f}",
+            flush=True,
+        )
     return ok
 
 
@@ -234,6 +264,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=2, help="runs per side; best is kept")
     parser.add_argument("--no-ced", action="store_true", help="skip the CED sample")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time the passes any implementation must make"
+    )
     args = parser.parse_args()
     warm_up()
     results = []
@@ -241,13 +274,20 @@ def main() -> None:
     if folder is None or args.no_ced:
         print("CED sample: skipped (folder absent or --no-ced)")
     else:
-        results.append(compare("CED sample", list(ced.iter_cascades(folder)), args.repeat))
+        results.append(
+            compare("CED sample", list(ced.iter_cascades(folder)), args.repeat, args.floor)
+        )
     if args.n:
         cascade = synthetic(args.n, min(args.deep, args.n // 2), args.seed)
-        results.append(compare(f"synthetic n={args.n}", [cascade], args.repeat))
+        results.append(compare(f"synthetic n={args.n}", [cascade], args.repeat, args.floor))
     if args.chain:
         results.append(
-            compare(f"chain depth={args.chain}", [chain_cascade(args.chain)], args.repeat)
+            compare(
+                f"chain depth={args.chain}",
+                [chain_cascade(args.chain)],
+                args.repeat,
+                args.floor,
+            )
         )
     assert all(results), "analyze and networkx disagree"
 
