@@ -8,7 +8,7 @@ JUBAO := $(BIN)/jubao
 VENDOR := src/jubao/web/static/vendor
 
 .PHONY: install install-bench lock assets compilemessages migrate demo run serve test test-sqlite test-postgres \
-        lint fmt typecheck messages openapi bench fuzz clean
+        lint fmt typecheck messages openapi bench fuzz test-faults clean
 
 install: $(VENV)/.installed assets compilemessages
 
@@ -82,6 +82,14 @@ test-postgres: install
 	else echo "JUBAO_TEST_DATABASE_URL is not set: PostgreSQL run skipped"; fi
 
 test: install lint typecheck test-sqlite test-postgres
+
+# The fault suite (docs/faults.md): the server SIGKILLed under load, PostgreSQL restarted, the disk
+# full, a platform down. Never with -n: the PostgreSQL restart breaks every connection to it.
+test-faults: install
+	env -u DATABASE_URL $(BIN)/pytest -m faults -q tests/faults
+	@if [ -n "$$JUBAO_TEST_DATABASE_URL" ]; then \
+	  DATABASE_URL="$$JUBAO_TEST_DATABASE_URL" $(BIN)/pytest -m faults -q tests/faults; \
+	else echo "JUBAO_TEST_DATABASE_URL is not set: PostgreSQL fault run skipped"; fi
 
 # Each app keeps its own catalogue; strings of the top-level modules go to src/jubao/locale.
 APPS_WITH_LOCALE = $(patsubst src/jubao/%/locale,%,$(wildcard src/jubao/*/locale))

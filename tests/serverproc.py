@@ -140,9 +140,11 @@ class ServerProcess:
         name: str = "server",
         workers: int = 2,
         env: Mapping[str, str] | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.root = Path(root)
-        self.data_dir = self.root / "data"
+        # The data folder may lie elsewhere (for example on a small file system of its own).
+        self.data_dir = Path(data_dir) if data_dir is not None else self.root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.root / "server.log"
         self.port = free_port()

@@ -5,6 +5,7 @@ Each app contributes a router; domain errors become JSON here, in one place.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from ninja.errors import HttpError, ValidationError
 
 from jubao.cases.api import router as cases_router
 from jubao.catalogue.api import router as catalogue_router
-from jubao.errors import DomainError
+from jubao.errors import DomainError, storage_full, storage_full_message
 from jubao.insights.api import router as insights_router
 from jubao.intake.api import router as intake_router
 from jubao.measures.api import router as measures_router
@@ -32,6 +33,7 @@ api.add_router("", cases_router)
 api.add_router("/platform", platform_router)
 api.add_router("/platform", measures_router)
 api.add_router("/platform", insights_router)
+log = logging.getLogger(__name__)
 
 
 @api.exception_handler(DomainError)
@@ -67,3 +69,18 @@ def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         "errors": errors,
     }
     return api.create_response(request, {"error": body}, status=400)
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A full disk is a clear, retryable refusal (503); anything else stays a server error."""
+    if not storage_full(exc):
+        raise exc
+    log.error("storage full: %s %s refused (%s)", request.method, request.path, type(exc).__name__)
+    body = {
+        "code": "storage_full",
+        "message": storage_full_message(),
+    }
+    response = api.create_response(request, {"error": body}, status=503)
+    response["Retry-After"] = "60"
+    return response

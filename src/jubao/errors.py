@@ -6,6 +6,7 @@ JSON and the HTML views into a message, each in one place.
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 
@@ -43,3 +44,32 @@ class Forbidden(DomainError):
 
     def __init__(self, message: Any, *, code: str = "forbidden") -> None:
         super().__init__(message, code=code)
+
+
+# A full disk, as the file system says it (evidence files, keys) or the database does (SQLite's
+# SQLITE_FULL, PostgreSQL's disk_full, SQLSTATE 53100).
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def storage_full(exc: BaseException) -> bool:
+    """Whether `exc`, or an error it was raised from, says the storage is full."""
+    from django.db import OperationalError
+
+    seen: BaseException | None = exc
+    for _depth in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in _FULL_ERRNOS:
+            return True
+        if isinstance(seen, OperationalError) and "disk is full" in str(seen):
+            return True
+        if getattr(seen, "sqlstate", None) == "53100":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def storage_full_message() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("The server's storage is full: nothing was saved. Try again later.")

@@ -38,10 +38,15 @@ def _aad(ref: uuid.UUID, variant: str) -> bytes:
 def _write_durably(path: Path, data: bytes) -> None:
     """Write to a temporary name, fsync, rename, fsync the folder: all or nothing on disk."""
     temporary = path.with_suffix(path.suffix + ".tmp")
-    with open(temporary, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(temporary, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        # A full disk (or any failure) leaves no half-written file behind.
+        temporary.unlink(missing_ok=True)
+        raise
     os.replace(temporary, path)
     folder = os.open(path.parent, os.O_RDONLY)
     try:
