@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "jubao.oversight",
     "jubao.complaints",
     "jubao.insights",
+    "jubao.federation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -311,6 +312,19 @@ JUBAO_WEBHOOK_MAX_ATTEMPTS = env_int("JUBAO_WEBHOOK_MAX_ATTEMPTS", 12, minimum=1
 
 # The office this instance belongs to: reports about unknown platforms are handled here.
 JUBAO_OFFICE_CODE = env_str("JUBAO_OFFICE_CODE", "000000")
+# Federation between instances (docs/federation.md): the signature's lifetime and tolerated clock
+# skew (seconds), the HTTP timeout and attempts before a message is given up, working days a hop
+# may wait for acceptance (0: the report item's acceptance limit), the duty intake officer in
+# whose name cases are routed automatically (empty: staff transfer them), and the roll-up of
+# figures to the instance above (every so many minutes, over so many days).
+JUBAO_FEDERATION_SIGNATURE_MAX_AGE = env_int("JUBAO_FEDERATION_SIGNATURE_MAX_AGE", 300, minimum=10)
+JUBAO_FEDERATION_CLOCK_SKEW = env_int("JUBAO_FEDERATION_CLOCK_SKEW", 30, minimum=0)
+JUBAO_FEDERATION_TIMEOUT = env_int("JUBAO_FEDERATION_TIMEOUT", 10, minimum=1)
+JUBAO_FEDERATION_MAX_ATTEMPTS = env_int("JUBAO_FEDERATION_MAX_ATTEMPTS", 20, minimum=1)
+JUBAO_FEDERATION_HOP_DAYS = env_int("JUBAO_FEDERATION_HOP_DAYS", 0, minimum=0)
+JUBAO_FEDERATION_ROUTER = env_str("JUBAO_FEDERATION_ROUTER")
+JUBAO_FEDERATION_ROLLUP_MINUTES = env_int("JUBAO_FEDERATION_ROLLUP_MINUTES", 60, minimum=1)
+JUBAO_FEDERATION_ROLLUP_DAYS = env_int("JUBAO_FEDERATION_ROLLUP_DAYS", 31, minimum=1)
 # Proof of work on anonymous submissions: difficulty (expected work is half of it) and lifetime.
 JUBAO_POW_REQUIRED = env_bool("JUBAO_POW_REQUIRED", True)
 JUBAO_POW_MAX_NUMBER = env_int("JUBAO_POW_MAX_NUMBER", 50_000, minimum=1)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("complaints/", include("jubao.complaints.urls")),
     path("workbench/transparency/", include("jubao.insights.staff_urls")),
     path("transparency/", include("jubao.insights.urls")),
+    path("workbench/federation/", include("jubao.federation.staff_urls")),
+    path("federation/", include("jubao.federation.urls")),
     path("account/", include("jubao.intake.account_urls")),
     path("accounts/", include("jubao.accounts.urls")),
     path("guidelines/", include("jubao.catalogue.urls")),

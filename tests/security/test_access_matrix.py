@@ -82,6 +82,8 @@ PUBLIC = {
     "set_language": "the language switch",
     "platforms:keys": "jubao's public webhook keys, published for platforms",
     "platforms:ping": "a platform checks its signing (verifies the signature itself)",
+    "federation:inbox": "messages from peer instances (verifies the signature itself)",
+    "federation:identity": "this instance's public federation key, published for peers",
     "api:openapi-json": "the published API description",
     "api:openapi-view": "the API documentation page",
     "api:api-root": "the API's root",

@@ -113,7 +113,17 @@ def case_transition(
     )
     if source != case.status or ctx.message:
         _tell_reporters(case, case.status, ctx.message)
+    # Federation hook: forward a transfer to another instance, report back to where it came from.
+    from jubao.federation.services import on_case_move
+
+    on_case_move(case=case, move=step.move, record=ctx.record, message=ctx.message)
     return case
+
+
+def case_tell_reporters(*, case: Case, status: str, message: str) -> None:
+    """Tell the reporters of `case` about a status it has elsewhere (federation: the instance
+    handling a forwarded case reports back) on their timeline and by message."""
+    _tell_reporters(case, status, message)
 
 
 @transaction.atomic

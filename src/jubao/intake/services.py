@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jubao.accounts.models import User
+from jubao.accounts.models import Office, User
 from jubao.cases.clocks import clocks_refresh, clocks_start
 from jubao.cases.models import FINISHED, Case
 from jubao.cases.services import case_transition
@@ -177,9 +177,10 @@ def _create_report(
     *,
     account: User | None,
     entered_by: User | None,
+    into: Case | None = None,
 ) -> tuple[Report, bool]:
     draft = clean.draft
-    case = _open_case_for(route.target_keys)
+    case = into if into is not None else _open_case_for(route.target_keys)
     joined = case is not None
     if case is None:
         case = _new_case(clean, route)
@@ -302,6 +303,37 @@ def report_submit(
         if key_hash:
             IdempotencyRecord.objects.filter(key_hash=key_hash).update(report=report)
     return Submission(report, receipt, joined)
+
+
+# --- federation hook (see jubao.federation): a report forwarded by another instance ---------
+
+
+def report_accept_forwarded(
+    *,
+    draft: Draft,
+    office: Office | None,
+    into: Case | None,
+    missing_evidence: list[str],
+    actor: str,
+) -> Submission:
+    """Store a report that another jubao instance received and forwarded here, as filed there:
+    without contact details (they stay where the report was filed), without a receipt anyone
+    holds and without proof of work. It joins `into`, else an open case about the same targets,
+    else opens a case at `office` (None: where triage puts it). Call inside a transaction."""
+    clean = validate_draft(draft)
+    clean.missing_evidence = [c for c in missing_evidence if c in clean.missing_evidence]
+    route = triage(clean)
+    if office is not None:
+        route.jurisdiction = office
+    with transaction.atomic():
+        report, joined = _create_report(
+            clean, route, receipts.new_code(), actor, account=None, entered_by=None, into=into
+        )
+        _timeline_on_submit(report, joined)
+    return Submission(report, "", joined)
+
+
+# --- end of the federation hook --------------------------------------------------------------
 
 
 def report_for_receipt(*, code: str) -> Report:

@@ -73,10 +73,14 @@ def _text(event: ReportEvent) -> str:
 
 def status_view(report: Report) -> StatusView:
     """Everything the receipt page and the receipt API show, translated."""
+    from jubao.federation.services import remote_status
+
     case = report.case
     withdrawn = report.status == ReportStatus.WITHDRAWN
-    status = ReportStatus.WITHDRAWN.value if withdrawn else case.status
-    label = ReportStatus.WITHDRAWN.label if withdrawn else CaseStatus(case.status).label
+    # Federation hook: a case forwarded to another instance shows the status it has there.
+    case_status = remote_status(case) or case.status
+    status = ReportStatus.WITHDRAWN.value if withdrawn else case_status
+    label = ReportStatus.WITHDRAWN.label if withdrawn else CaseStatus(case_status).label
     events = report.events.filter(public=True).order_by("at", "pk")
     lines = [
         Line(e.at, e.kind, str(EventKind(e.kind).label), _text(e), e.kind == EventKind.MESSAGE_IN)

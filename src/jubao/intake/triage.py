@@ -119,6 +119,7 @@ def triage(clean: CleanDraft, account: User | None = None) -> Triage:
     """Route and rank a validated report; a verified enterprise's report goes to the office of
     its registered place, ranks higher for a key enterprise and gets its liaison."""
     from jubao.enterprises.services import enterprise_route, priority_step
+    from jubao.federation.tree import served_here
 
     draft, item = clean.draft, clean.item
     platform = find_platform(clean.targets)
@@ -133,6 +134,10 @@ def triage(clean: CleanDraft, account: User | None = None) -> Triage:
     priority -= priority_step(account)
     enterprise = enterprise_route(account, platform)
     jurisdiction = platform.jurisdiction if platform else home_office()
+    # Federation hook: a platform registered where another instance serves is not ours to
+    # handle; the case starts at our office, which forwards it (see jubao.federation).
+    if not served_here(jurisdiction.code):
+        jurisdiction = home_office()
     return Triage(
         platform=platform,
         jurisdiction=enterprise.office if enterprise else jurisdiction,

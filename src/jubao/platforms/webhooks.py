@@ -21,6 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Model, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -85,24 +86,29 @@ def backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311  # nosec B311
 
 
-def _claim(now: dt.datetime, limit: int) -> list[Webhook]:
-    lease = dt.timedelta(seconds=settings.JUBAO_WEBHOOK_TIMEOUT + 60)
+def outbox_claim[Row: Model](
+    due: QuerySet[Row], *, now: dt.datetime, lease: dt.timedelta
+) -> list[Row]:
+    """Lock the rows of an outbox that are `due` (skipping those another worker holds), count an
+    attempt on each and push its next attempt past `lease`, so a worker that dies mid-send
+    leaves them to be retried, not lost. The rows need `attempts` and `next_attempt_at`."""
     with transaction.atomic():
-        due = (
-            Webhook.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(
-                status=WebhookStatus.PENDING,
-                next_attempt_at__lte=now,
-                platform__endpoint__enabled=True,
-            )
-            .order_by("next_attempt_at")[:limit]
-        )
-        claimed = list(due)
+        claimed = list(due.select_for_update(skip_locked=True, of=("self",)))
         for row in claimed:
-            row.attempts += 1
-            row.next_attempt_at = now + lease
+            row.attempts += 1  # type: ignore[attr-defined]
+            row.next_attempt_at = now + lease  # type: ignore[attr-defined]
             row.save(update_fields=["attempts", "next_attempt_at"])
     return claimed
+
+
+def _claim(now: dt.datetime, limit: int) -> list[Webhook]:
+    due = Webhook.objects.filter(
+        status=WebhookStatus.PENDING,
+        next_attempt_at__lte=now,
+        platform__endpoint__enabled=True,
+    ).order_by("next_attempt_at")[:limit]
+    lease = dt.timedelta(seconds=settings.JUBAO_WEBHOOK_TIMEOUT + 60)
+    return outbox_claim(due, now=now, lease=lease)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

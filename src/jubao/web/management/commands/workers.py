@@ -1,7 +1,8 @@
 """`jubao workers`: every background job in one process (or run each job's own command).
 
 Each round sends due notifications, delivers due webhooks to platforms, runs the case deadline
-timer and the measure timer. A failing job is reported and does not stop the others.
+timer and the measure timer, and the federation's round (fingerprints, routing, messages to peer
+instances, late hops, roll-up). A failing job is reported and does not stop the others.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import close_old_connections
 
 def _jobs() -> list[tuple[str, Callable[[], Any]]]:
     from jubao.cases.services import cases_watch
+    from jubao.federation.jobs import federation_round
     from jubao.insights.early_warning import warnings_watch
     from jubao.measures.lifecycle import measures_watch
     from jubao.notify.services import notify_dispatch
@@ -29,6 +31,7 @@ def _jobs() -> list[tuple[str, Callable[[], Any]]]:
         ("case deadlines", cases_watch),
         ("measures", measures_watch),
         ("early warnings", warnings_watch),
+        ("federation", federation_round),
     ]
 
 
