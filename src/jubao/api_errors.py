@@ -16,5 +16,6 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+# 503: the server's storage is full (`storage_full`), nothing was kept; retry later.
+ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut, 503: ErrorOut}
 SIGNED_ERRORS = {**ERRORS, 401: ErrorOut}

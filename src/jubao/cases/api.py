@@ -99,7 +99,9 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/cases", response=QueueOut, summary="The case queue")
+@router.get(
+    "/cases", response={200: QueueOut, 400: ErrorOut, 403: ErrorOut}, summary="The case queue"
+)
 def queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
     """Open cases in the caller's jurisdiction by priority, 50 a page, with the queue filters."""
     now = timezone.now()
@@ -112,7 +114,7 @@ def queue(request: HttpRequest, query: Query[QueueQuery]) -> QueueOut:
 
 @router.get(
     "/cases/supervision",
-    response={200: QueueOut, 403: ErrorOut},
+    response={200: QueueOut, 400: ErrorOut, 403: ErrorOut},
     summary="Late and nearly late cases",
 )
 def supervision(request: HttpRequest, page: int = 1) -> QueueOut:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja import Router, Schema
 
+from jubao.api_errors import ErrorOut
 from jubao.catalogue.registry import get_catalogue
 from jubao.catalogue.serialize import to_plain
 from jubao.errors import NotFound
@@ -182,7 +183,9 @@ def catalogue_get(request: HttpRequest) -> dict[str, Any]:
     return to_plain(get_catalogue())
 
 
-@router.get("/items/{code}", response=ItemDetailOut, summary="One report item")
+@router.get(
+    "/items/{code}", response={200: ItemDetailOut, 404: ErrorOut}, summary="One report item"
+)
 def catalogue_item_get(request: HttpRequest, code: str) -> dict[str, Any]:
     """One report item by code, with the catalogue version and content hash it belongs to."""
     catalogue = get_catalogue()
