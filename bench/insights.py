@@ -534,6 +534,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="measured runs per query")
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--no-peers", action="store_true", help="measure jubao only")
+    parser.add_argument(
+        "--peers",
+        default="pg,duckdb",
+        help="the peers to run, comma-separated: pg (PostgreSQL GROUP BY), duckdb",
+    )
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and databases")
     parser.add_argument(
@@ -598,8 +603,8 @@ def main() -> None:
             "jubao": summarise(ours),
             "peers": {},
         }
-        if not opts.no_peers:
-            folder = tmp / SLIM_DIR
+        folder = tmp / SLIM_DIR
+        if not opts.no_peers and "pg" in opts.peers:
             if opts.db == "postgres":
                 pg_url_peer, pg_label = db.url, "PostgreSQL GROUP BY (bench database)"
                 pg_load = 0.0
@@ -617,6 +622,7 @@ def main() -> None:
                 "summary": summarise(timed),
                 "differs": identical(ours, timed),
             }
+        if not opts.no_peers and "duckdb" in opts.peers:
             try:
                 import duckdb  # noqa: F401
             except ImportError as exc:
