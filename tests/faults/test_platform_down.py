@@ -172,6 +172,7 @@ def test_webhooks_wait_for_a_platform_that_is_down_and_arrive_once(
     )
     hooks = webhooks(server)
     assert {(s, e) for _k, s, _a, e in hooks} == {("pending", "ConnectionRefusedError")}, hooks
+    failed_once = {k for k, _s, _a, _e in hooks}
 
     # 2. Still down: more reports, more transfers, more webhooks queue behind.
     subs += file_reports(server, SEED + 1, "plat-b", 6)
@@ -196,7 +197,9 @@ def test_webhooks_wait_for_a_platform_that_is_down_and_arrive_once(
         assert set(received) == queued
         assert {k: n for k, n in received.items() if n > 1} == {}
         assert {event for _key, event in platform.received} == {"transfer.created"}
-        assert all(a >= 2 for _k, _s, a, _e in webhooks(server))  # the first try had failed
+        # Those tried while it was down were tried again; the later ones may have gone out on
+        # their first try, depending on when the workers' next round came.
+        assert all(a >= 2 for k, _s, a, _e in webhooks(server) if k in failed_once)
 
         # 4. The simulated platform works its backlog through the signed API.
         played = server.manage(
