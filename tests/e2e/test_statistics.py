@@ -24,19 +24,27 @@ from tests.insights.test_statistics import pdf_text
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ITEM = "personal.doxxing"
-# The page position of the middle of a chart's first bar, from ECharts' own coordinate system.
-FIRST_BAR = """name => {
+# The page position of a point well inside a chart's first bar, from ECharts' own coordinate
+# system, once the chart is in the middle of the viewport and its entry animation has finished
+# (bars grow from the axis: a click during the animation can miss them).
+FIRST_BAR = """name => new Promise(done => {
   const el = document.getElementById('chart-' + name);
+  el.scrollIntoView({block: 'center'});
   const chart = echarts.getInstanceByDom(el);
-  const option = chart.getOption();
-  const horizontal = option.yAxis[0].type === 'category';
-  const category = (horizontal ? option.yAxis[0] : option.xAxis[0]).data[0];
-  const value = option.series[0].data[0] / 2;
-  const point = horizontal ? [value, category] : [category, value];
-  const at = chart.convertToPixel({seriesIndex: 0}, point);
-  const box = el.getBoundingClientRect();
-  return [box.left + at[0], box.top + at[1]];
-}"""
+  const measure = () => {
+    const option = chart.getOption();
+    const horizontal = option.yAxis[0].type === 'category';
+    const category = (horizontal ? option.yAxis[0] : option.xAxis[0]).data[0];
+    const value = option.series[0].data[0] / 4;
+    const point = horizontal ? [value, category] : [category, value];
+    const at = chart.convertToPixel({seriesIndex: 0}, point);
+    const box = el.getBoundingClientRect();
+    done([box.left + at[0], box.top + at[1]]);
+  };
+  // After the next finished rendering, or after the default animation's second anyway.
+  chart.on('finished', () => setTimeout(measure, 100));
+  setTimeout(measure, 2000);
+})"""
 OTHER = next(i.code for i in get_catalogue().items if i.code != ITEM)
 CHARTS = (
     "volume_by_item",
@@ -138,7 +146,6 @@ def test_the_dashboard_draws_drills_down_and_exports(
     page.go_back()
 
     # A click on the canvas, on the first bar, opens the same cases.
-    page.locator("#chart-volume_by_item").scroll_into_view_if_needed()
     x, y = page.evaluate(FIRST_BAR, "volume_by_item")
     with page.expect_navigation():
         page.mouse.click(x, y)
