@@ -166,7 +166,8 @@ def test_webhooks_wait_for_a_platform_that_is_down_and_arrive_once(
     # 1. Down: every webhook is tried, fails, and waits.
     wait_for(
         "every webhook to be tried once",
-        lambda: (hooks := webhooks(server)) and all(a >= 1 for _k, _s, a, _e in hooks),
+        # Claimed (attempts counted) is not enough: the failure must be recorded too.
+        lambda: (hooks := webhooks(server)) and all(a >= 1 and e for _k, _s, a, e in hooks),
         60,
         server,
     )
