@@ -518,60 +518,62 @@ Scope = QuerySet[Office] | None
 Query = Callable[[Scope, Filters], list[dict[str, Any]]]
 
 
-def _grain(f: Filters, group: int, dims: frozenset[int] | None = None) -> int:
-    """The dimensions a query needs: the one it groups by and those it filters by."""
-    needed = group
-    if f.region:
-        needed |= REGION
-    if f.item:
-        needed |= ITEM
-    if f.platform is not None:
-        needed |= PLATFORM
-    if f.channel and (dims is None or CHANNEL in dims):
-        needed |= CHANNEL
-    return needed
+REPORT_DIMS = frozenset({REGION, ITEM, CHANNEL, PLATFORM})
+MEASURE_DIMS = frozenset({REGION, ITEM, PLATFORM})
 
 
-def _daily(
-    offices: Scope, f: Filters, group: int = 0
-) -> QuerySet[DailyFigure] | QuerySet[SliceFigure]:
-    """The rows to sum: the slice of the grain the query needs when there is one and the scope
-    is the whole country, else the daily figures."""
-    grain = _grain(f, group)
+def _rows(
+    offices: Scope,
+    f: Filters,
+    *,
+    group: int,
+    dims: frozenset[int],
+    sliced: type[SliceFigure] | type[MeasureSlice],
+    grains: frozenset[int],
+    fine: type[DailyFigure] | type[MeasureFigure],
+) -> QuerySet[Any]:
+    """The rows to sum: the slice whose grain is the dimension grouped by plus those filtered by,
+    when there is one and the scope is the whole country; else the fine figures."""
+    wanted = {
+        REGION: ("region", region_of(f.region) if f.region else None),
+        ITEM: ("item_code", f.item or None),
+        CHANNEL: ("channel", f.channel or None),
+        PLATFORM: ("platform_id", f.platform),
+    }
+    narrow = {bit: pair for bit, pair in wanted.items() if bit in dims and pair[1] is not None}
+    grain = group | sum(narrow)
     rows: QuerySet[Any]
-    if offices is None and grain in GRAINS:
-        rows = SliceFigure.objects.filter(grain=grain, day__gte=f.start, day__lte=f.end)
+    if offices is None and grain in grains:
+        rows = sliced.objects.filter(grain=grain, day__gte=f.start, day__lte=f.end)
     else:
-        rows = DailyFigure.objects.filter(day__gte=f.start, day__lte=f.end)
+        rows = fine.objects.filter(day__gte=f.start, day__lte=f.end)
         if offices is not None:
             rows = rows.filter(office__in=offices.values("pk"))
-    if f.region:
-        rows = rows.filter(region=region_of(f.region))
-    if f.item:
-        rows = rows.filter(item_code=f.item)
-    if f.platform is not None:
-        rows = rows.filter(platform_id=f.platform)
-    if f.channel:
-        rows = rows.filter(channel=f.channel)
-    return rows
+    return rows.filter(**dict(narrow.values()))
 
 
-def _measures(offices: Scope, f: Filters) -> QuerySet[MeasureFigure] | QuerySet[MeasureSlice]:
-    grain = _grain(f, 0, frozenset({REGION, ITEM, PLATFORM}))
-    rows: QuerySet[Any]
-    if offices is None and grain in MEASURE_GRAINS:
-        rows = MeasureSlice.objects.filter(grain=grain, day__gte=f.start, day__lte=f.end)
-    else:
-        rows = MeasureFigure.objects.filter(day__gte=f.start, day__lte=f.end)
-        if offices is not None:
-            rows = rows.filter(office__in=offices.values("pk"))
-    if f.region:
-        rows = rows.filter(region=region_of(f.region))
-    if f.item:
-        rows = rows.filter(item_code=f.item)
-    if f.platform is not None:
-        rows = rows.filter(platform_id=f.platform)
-    return rows
+def _daily(offices: Scope, f: Filters, group: int = 0) -> QuerySet[Any]:
+    return _rows(
+        offices,
+        f,
+        group=group,
+        dims=REPORT_DIMS,
+        sliced=SliceFigure,
+        grains=GRAINS,
+        fine=DailyFigure,
+    )
+
+
+def _measures(offices: Scope, f: Filters) -> QuerySet[Any]:
+    return _rows(
+        offices,
+        f,
+        group=0,
+        dims=MEASURE_DIMS,
+        sliced=MeasureSlice,
+        grains=MEASURE_GRAINS,
+        fine=MeasureFigure,
+    )
 
 
 def _rate(part: int, whole: int) -> float | None:
